@@ -13,5 +13,5 @@ def render_project(parent: Path, **answers: object) -> Path:
     """Render the working tree of this repository into ``parent/<slug>`` and return that path."""
     answers.setdefault("project_name", "Orders API")
     dest = parent / str(answers.get("project_slug", "orders-api"))
-    render(dest, answers, template=str(REPO_ROOT), vcs_ref=None)
+    render(dest, answers, template=str(REPO_ROOT), vcs_ref="HEAD")
     return dest

@@ -1,0 +1,124 @@
+"""Stacks, frameworks, architectures and their valid combinations.
+
+copier.yml holds the same choices for plain `copier copy`; tests/unit/test_catalog.py
+keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from scaffold.errors import InvalidAnswerError
+
+
+@dataclass(frozen=True)
+class Stack:
+    name: str
+    label: str
+    frameworks: tuple[str, ...]
+    architectures: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Combination:
+    stack: str
+    framework: str
+    architecture: str
+
+
+ARCHITECTURES = ("monolith", "microservice", "serverless")
+DATABASES = ("postgres", "none")
+CACHES = ("redis", "none")
+CI_PROVIDERS = ("github", "gitlab", "none")
+
+STACKS: Mapping[str, Stack] = {
+    "go": Stack("go", "Go", frameworks=("stdlib",), architectures=ARCHITECTURES),
+}
+
+# Every question of copier.yml; answers outside this set are refused rather than ignored.
+QUESTIONS = (
+    "project_name",
+    "project_slug",
+    "description",
+    "owner",
+    "license",
+    "container_registry",
+    "stack",
+    "framework",
+    "architecture",
+    "database",
+    "cache",
+    "ci",
+    "http_port",
+    "go_module",
+)
+
+
+SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
+RESERVED_SLUGS = frozenset(
+    {"cmd", "internal", "pkg", "main", "test", "vendor", "src", "lib", "std", "scaffold", "null", "none"}
+)
+
+
+def combinations() -> Iterator[Combination]:
+    for stack in STACKS.values():
+        for framework in stack.frameworks:
+            for architecture in stack.architectures:
+                yield Combination(stack.name, framework, architecture)
+
+
+def _one_of(kind: str, value: object, allowed: tuple[str, ...], context: str = "") -> None:
+    if value not in allowed:
+        raise InvalidAnswerError(
+            f"unknown {kind} {value!r}{context}; choose one of: {', '.join(allowed)}"
+        )
+
+
+def normalise(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Check every answer given against the offered matrix, before anything renders.
+
+    A framework given without a stack selects the stack that offers it.
+    """
+    unknown = sorted(set(answers) - set(QUESTIONS))
+    if unknown:
+        raise InvalidAnswerError(
+            f"unknown answer {unknown[0]!r}; known answers: {', '.join(QUESTIONS)}"
+        )
+    result = dict(answers)
+    if "framework" in result and "stack" not in result:
+        owners = [s.name for s in STACKS.values() if result["framework"] in s.frameworks]
+        every = tuple(f for s in STACKS.values() for f in s.frameworks)
+        _one_of("framework", result["framework"], every)
+        result["stack"] = owners[0]
+    if "stack" in result:
+        _one_of("stack", result["stack"], tuple(STACKS))
+        offered = STACKS[result["stack"]]
+        context = f" for stack {offered.name}"
+        if "framework" in result:
+            _one_of("framework", result["framework"], offered.frameworks, context)
+        if "architecture" in result:
+            _one_of("architecture", result["architecture"], offered.architectures, context)
+    for key, allowed in (
+        ("architecture", ARCHITECTURES),
+        ("database", DATABASES),
+        ("cache", CACHES),
+        ("ci", CI_PROVIDERS),
+    ):
+        if key in result:
+            _one_of(key, result[key], allowed)
+    return result
+
+
+def check_final(answers: Mapping[str, Any]) -> None:
+    """Re-check answers copier derived from defaults, which copier itself does not validate."""
+    slug = str(answers.get("project_slug", ""))
+    if not SLUG_PATTERN.fullmatch(slug) or slug.endswith("-") or "--" in slug:
+        raise InvalidAnswerError(
+            f"project slug {slug!r} is invalid (lowercase letters, digits and single dashes, "
+            "starting with a letter, 2-63 characters); pass --name or --data project_slug=..."
+        )
+    if slug in RESERVED_SLUGS:
+        raise InvalidAnswerError(f"project slug {slug!r} is a reserved word; choose another")

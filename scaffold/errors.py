@@ -1,0 +1,27 @@
+"""The one error tree of scaffold; the CLI maps it to exit codes in one place."""
+
+from __future__ import annotations
+
+
+class ScaffoldError(Exception):
+    """A problem the user can fix; its message is one line, shown as is."""
+
+    exit_code = 1
+
+
+class UsageError(ScaffoldError):
+    """The command line itself is wrong (unknown answer key, malformed --data)."""
+
+    exit_code = 2
+
+
+class InvalidAnswerError(ScaffoldError):
+    """An answer is not acceptable: bad name, unknown or unsupported combination."""
+
+
+class DestinationError(ScaffoldError):
+    """The destination cannot be written without losing something."""
+
+
+class TemplateError(ScaffoldError):
+    """The template source cannot be found or rendered."""
