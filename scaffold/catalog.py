@@ -6,7 +6,6 @@ keeps the two in step.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -54,12 +53,6 @@ QUESTIONS = (
     "ci",
     "http_port",
     "go_module",
-)
-
-
-SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,62}$")
-RESERVED_SLUGS = frozenset(
-    {"cmd", "internal", "pkg", "main", "test", "vendor", "src", "lib", "std", "scaffold", "null", "none"}
 )
 
 
@@ -111,14 +104,3 @@ def normalise(answers: Mapping[str, Any]) -> dict[str, Any]:
             _one_of(key, result[key], allowed)
     return result
 
-
-def check_final(answers: Mapping[str, Any]) -> None:
-    """Re-check answers copier derived from defaults, which copier itself does not validate."""
-    slug = str(answers.get("project_slug", ""))
-    if not SLUG_PATTERN.fullmatch(slug) or slug.endswith("-") or "--" in slug:
-        raise InvalidAnswerError(
-            f"project slug {slug!r} is invalid (lowercase letters, digits and single dashes, "
-            "starting with a letter, 2-63 characters); pass --name or --data project_slug=..."
-        )
-    if slug in RESERVED_SLUGS:
-        raise InvalidAnswerError(f"project slug {slug!r} is a reserved word; choose another")

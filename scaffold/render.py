@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import copier
+import jinja2
 import yaml
 from copier.errors import CopierError, UserMessageError
 
@@ -57,11 +58,13 @@ def new_project(
     """Render a new project into ``dest``; raise a ScaffoldError and write nothing on failure."""
     dest = Path(dest).absolute()
     _check_destination(dest, force=force)
+    template = template or str(bundled_template())
+    _check_template(template)
     data = catalog.normalise(answers)
     user_defaults = {"project_name": _name_from(dest)}
     with _scratch_dir(dest) as scratch:
         _run_copy(
-            template or str(bundled_template()),
+            template,
             scratch,
             data,
             user_defaults=user_defaults,
@@ -69,7 +72,6 @@ def new_project(
             defaults=defaults,
         )
         final = _read_answers(scratch)
-        catalog.check_final(final)
         files = sorted(str(p.relative_to(scratch)) for p in scratch.rglob("*") if p.is_file())
         if not pretend:
             _move_into_place(scratch, dest)
@@ -85,6 +87,12 @@ def _check_destination(dest: Path, *, force: bool) -> None:
         raise DestinationError(f"destination {dest} exists and is not a directory")
     if dest.is_dir() and any(dest.iterdir()) and not force:
         raise DestinationError(f"destination {dest} is not empty; pass --force to render into it")
+
+
+def _check_template(template: str) -> None:
+    looks_remote = "://" in template or template.startswith(("gh:", "gl:", "git@"))
+    if not looks_remote and not Path(template).exists():
+        raise TemplateError(f"template source {template} does not exist")
 
 
 @contextmanager
@@ -129,6 +137,8 @@ def _run_copy(
             )
     except (ValueError, UserMessageError) as error:
         raise InvalidAnswerError(_one_line(error)) from None
+    except jinja2.TemplateError as error:
+        raise TemplateError(f"template {template} failed to render: {_one_line(error)}") from None
     except CopierError as error:
         raise TemplateError(_one_line(error)) from None
     except (OSError, RuntimeError) as error:
