@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole test suite on a fresh machine: installs what the layers need (a virtualenv
+# with scaffold and the validators, the Go linters, PostgreSQL and Redis binaries),
+# then runs every layer. Extra arguments go to pytest, e.g. `-m "not toolchain"`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+golangci_lint_version=v2.15.0
+actionlint_version=v1.7.12
+
+bash scripts/install-services.sh
+
+if [[ ! -x .venv/bin/python ]]; then
+    python3 -m venv .venv
+fi
+.venv/bin/python -m pip install --quiet --upgrade pip
+.venv/bin/python -m pip install --quiet -e '.[test]'
+
+# Toolchain tests build with the installed Go only; a newer `go` line must fail loudly.
+export GOTOOLCHAIN=local
+gobin="$(go env GOPATH)/bin"
+export PATH="$gobin:$PATH"
+if ! golangci-lint version 2>/dev/null | grep -q "${golangci_lint_version#v}"; then
+    go install "github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$golangci_lint_version"
+fi
+if ! actionlint -version 2>/dev/null | grep -q "${actionlint_version#v}"; then
+    go install "github.com/rhysd/actionlint/cmd/actionlint@$actionlint_version"
+fi
+
+exec .venv/bin/python -m pytest "$@"

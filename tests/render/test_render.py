@@ -1,0 +1,111 @@
+"""Fast layer: every offered combination renders, parses, and is formatted as shipped."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from scaffold import catalog
+
+COMBINATIONS = [
+    {"stack": c.stack, "framework": c.framework, "architecture": c.architecture, "database": db, "cache": cache, "ci": ci}
+    for c, db, cache, ci in itertools.product(
+        catalog.combinations(), catalog.DATABASES, catalog.CACHES, catalog.CI_PROVIDERS
+    )
+]
+# Expressions of GitHub Actions (${{ ... }}) are the only double braces a project may contain.
+STRAY_JINJA = re.compile(r"(?<!\$)\{\{|\{%|%\}|\{#|#\}")
+
+
+class _AnyTagLoader(yaml.SafeLoader):
+    """Reads CloudFormation short forms (!Ref, !Sub, ...) as plain values."""
+
+
+_AnyTagLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
+
+
+def _id(answers: dict[str, str]) -> str:
+    return "-".join(answers[k] for k in ("framework", "architecture", "database", "cache", "ci"))
+
+
+@pytest.fixture(scope="module", params=COMBINATIONS, ids=_id)
+def project(request: pytest.FixtureRequest, copie_session) -> tuple[dict[str, str], Path]:
+    result = copie_session.copy(extra_answers={"project_name": "Orders API", **request.param})
+    assert result.exit_code == 0, result.exception
+    return request.param, result.project_dir
+
+
+def _files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file())
+
+
+def test_no_template_syntax_or_suffix_left(project: tuple[dict[str, str], Path]) -> None:
+    _, root = project
+    for path in _files(root):
+        assert path.suffix != ".jinja", path
+        text = path.read_text()
+        match = STRAY_JINJA.search(text)
+        assert match is None, f"{path.relative_to(root)}: stray {match.group(0) if match else ''!r}"
+
+
+def test_no_empty_directories(project: tuple[dict[str, str], Path]) -> None:
+    _, root = project
+    empty = [p for p in root.rglob("*") if p.is_dir() and not any(p.iterdir())]
+    assert empty == []
+
+
+def test_structured_files_parse(project: tuple[dict[str, str], Path]) -> None:
+    _, root = project
+    for path in _files(root):
+        text = path.read_text()
+        if path.suffix in {".yml", ".yaml"}:
+            list(yaml.load_all(text, Loader=_AnyTagLoader))  # noqa: S506 - safe loader subclass
+        elif path.suffix == ".json":
+            json.loads(text)
+        elif path.suffix == ".toml":
+            tomllib.loads(text)
+
+
+def test_answers_file_is_complete(project: tuple[dict[str, str], Path]) -> None:
+    answers, root = project
+    recorded = yaml.safe_load((root / ".copier-answers.yml").read_text())
+    assert recorded["_commit"]
+    assert recorded["_src_path"]
+    for key, value in answers.items():
+        assert recorded[key] == value
+    asked = {q for q in catalog.QUESTIONS if q != "go_module" or answers["stack"] == "go"}
+    assert asked <= set(recorded)
+
+
+def test_optional_files_follow_the_answers(project: tuple[dict[str, str], Path]) -> None:
+    answers, root = project
+    slug = "orders-api"
+    expected = {
+        "deploy/k8s": answers["architecture"] == "microservice",
+        "template.yaml": answers["architecture"] == "serverless",
+        ".github/workflows/ci.yml": answers["ci"] == "github",
+        ".gitlab-ci.yml": answers["ci"] == "gitlab",
+        "internal/orders": answers["architecture"] == "monolith",
+        "migrations": answers["database"] == "postgres",
+    }
+    for path, present in expected.items():
+        assert (root / path).exists() == present, f"{path} present={not present}"
+    for always in ("Dockerfile", ".dockerignore", "compose.yaml", "Makefile", "README.md", ".env.example",
+                   ".editorconfig", ".gitignore", ".pre-commit-config.yaml", "go.mod", "go.sum",
+                   f"cmd/{slug}/main.go", ".golangci.yml"):
+        assert (root / always).is_file(), always
+
+
+def test_go_sources_are_gofmt_clean(project: tuple[dict[str, str], Path]) -> None:
+    answers, root = project
+    if answers["stack"] != "go":
+        pytest.skip("Go stack only")
+    listed = subprocess.run(["gofmt", "-l", "."], cwd=root, capture_output=True, text=True, check=True)
+    assert listed.stdout == ""
