@@ -13,7 +13,6 @@ import yaml
 
 from scaffold import __version__, catalog
 from scaffold.errors import ScaffoldError, UsageError
-from scaffold.render import new_project
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -107,6 +106,9 @@ def new(
             if not name:
                 raise UsageError("give the directory to create, or --name")
             dest = Path(re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or name)
+        # copier and its dependencies take most of a second to import; only `new` needs them.
+        from scaffold.render import new_project
+
         # Without a terminal there is nobody to ask: behave like --defaults.
         interactive = not defaults and sys.stdin.isatty()
         rendered = new_project(
