@@ -1,0 +1,62 @@
+"""Suite-wide setup: import paths, real Postgres and Redis, orderly teardown on SIGTERM."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+
+import pytest
+
+TESTS_DIR = Path(__file__).resolve().parent
+REPO_ROOT = TESTS_DIR.parent
+
+# `from rendering import render_project`, `from services import ...` and
+# `import scaffold` work from every test directory, installed or not.
+for path in (TESTS_DIR, REPO_ROOT):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+from services import MissingServiceBinary, PostgresServer, RedisServer, stop_all  # noqa: E402
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    # CI runners stop jobs with SIGTERM; turning it into KeyboardInterrupt lets
+    # pytest run fixture finalizers, so no database server outlives the run.
+    raise KeyboardInterrupt(f"received signal {signum}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGTERM, signal.SIGHUP):
+            if signal.getsignal(signum) is signal.SIG_DFL:
+                signal.signal(signum, _interrupt)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    stop_all()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server for the whole session; ``create_database`` per project."""
+    try:
+        server = PostgresServer()
+    except MissingServiceBinary as exc:
+        pytest.fail(str(exc), pytrace=False)
+    with server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def redis() -> Iterator[RedisServer]:
+    """A Redis server for the whole session; ``new_db_index`` per project."""
+    try:
+        server = RedisServer()
+    except MissingServiceBinary as exc:
+        pytest.fail(str(exc), pytrace=False)
+    with server:
+        yield server
