@@ -122,6 +122,9 @@ def new(
         )
     except ScaffoldError as error:
         _fail(error)
+    except KeyboardInterrupt:
+        typer.echo("error: interrupted; nothing was written", err=True)
+        raise typer.Exit(130) from None
     if pretend:
         typer.echo(f"Would create {len(rendered.files)} files in {rendered.dest}:")
         for file in rendered.files:

@@ -135,6 +135,9 @@ def _run_copy(
                 unsafe=False,
                 cleanup_on_error=False,
             )
+    except KeyboardInterrupt:
+        # copier's interrupt carries its whole answer state; the user only needs to know it stopped.
+        raise KeyboardInterrupt from None
     except (ValueError, UserMessageError) as error:
         raise InvalidAnswerError(_one_line(error)) from None
     except jinja2.TemplateError as error:
