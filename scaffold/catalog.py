@@ -103,4 +103,3 @@ def normalise(answers: Mapping[str, Any]) -> dict[str, Any]:
         if key in result:
             _one_of(key, result[key], allowed)
     return result
-

@@ -36,7 +36,9 @@ def _version(value: bool) -> None:
 def main(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit."),
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
     ] = False,
 ) -> None:
     """Render backend services that build, lint, test and run on day one.
@@ -56,7 +58,9 @@ def _parse_data(pairs: list[str], data_file: Path | None) -> dict[str, Any]:
         try:
             loaded = yaml.safe_load(data_file.read_text())
         except (OSError, yaml.YAMLError) as error:
-            raise UsageError(f"cannot read answers file {data_file}: {' '.join(str(error).split())}") from None
+            raise UsageError(
+                f"cannot read answers file {data_file}: {' '.join(str(error).split())}"
+            ) from None
         if not isinstance(loaded, dict):
             raise UsageError(f"answers file {data_file} must be a YAML mapping of answer: value")
         answers.update({k: v for k, v in loaded.items() if not str(k).startswith("_")})
@@ -80,14 +84,28 @@ def new(
     db: Annotated[str | None, typer.Option(help="postgres or none.")] = None,
     cache: Annotated[str | None, typer.Option(help="redis or none.")] = None,
     ci: Annotated[str | None, typer.Option(help="github, gitlab or none.")] = None,
-    name: Annotated[str | None, typer.Option(help="Human project name (default: from DEST).")] = None,
-    data: Annotated[list[str] | None, typer.Option("--data", "-d", help="Answer as key=value; repeatable.")] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Human project name (default: from DEST).")
+    ] = None,
+    data: Annotated[
+        list[str] | None, typer.Option("--data", "-d", help="Answer as key=value; repeatable.")
+    ] = None,
     data_file: Annotated[Path | None, typer.Option(help="YAML file of answers.")] = None,
-    defaults: Annotated[bool, typer.Option("--defaults", help="Use defaults for every unanswered question.")] = False,
-    template: Annotated[str | None, typer.Option(help="Template source: git URL, path or bundle.")] = None,
-    vcs_ref: Annotated[str | None, typer.Option(help="Template version (git tag or commit).")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Render into a non-empty directory.")] = False,
-    pretend: Annotated[bool, typer.Option("--pretend", help="Show what would be created; write nothing.")] = False,
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="Use defaults for every unanswered question.")
+    ] = False,
+    template: Annotated[
+        str | None, typer.Option(help="Template source: git URL, path or bundle.")
+    ] = None,
+    vcs_ref: Annotated[
+        str | None, typer.Option(help="Template version (git tag or commit).")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Render into a non-empty directory.")
+    ] = False,
+    pretend: Annotated[
+        bool, typer.Option("--pretend", help="Show what would be created; write nothing.")
+    ] = False,
 ) -> None:
     """Create a new service."""
     try:
@@ -131,8 +149,9 @@ def new(
             typer.echo(f"  {file}")
         return
     a = rendered.answers
+    what = f"{a['project_slug']} ({a['stack']}/{a['framework']}, {a['architecture']})"
     typer.echo(
-        f"Created {a['project_slug']} ({a['stack']}/{a['framework']}, {a['architecture']}) in {rendered.dest}\n"
+        f"Created {what} in {rendered.dest}\n"
         "\nNext steps:\n"
         f"  cd {_shown(rendered.dest)}\n"
         "  make up      # the service with its database and cache, in containers\n"

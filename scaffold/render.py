@@ -39,7 +39,10 @@ class Rendered:
 def bundled_template() -> Path:
     """The template this package ships with: its own source tree (a git checkout when
     installed from a clone, which gives rendered projects a `_commit` to update from)."""
-    for candidate in (Path(__file__).resolve().parent.parent, Path(__file__).resolve().parent / "template"):
+    for candidate in (
+        Path(__file__).resolve().parent.parent,
+        Path(__file__).resolve().parent / "template",
+    ):
         if (candidate / "copier.yml").is_file():
             return candidate
     raise TemplateError("no template bundled with this installation; pass --template SRC")
@@ -156,7 +159,9 @@ def _one_line(error: BaseException) -> str:
 def _read_answers(project: Path) -> dict[str, Any]:
     answers_file = project / ANSWERS_FILE
     if not answers_file.is_file():
-        raise TemplateError(f"the template did not render {ANSWERS_FILE}; it cannot be updated later")
+        raise TemplateError(
+            f"the template did not render {ANSWERS_FILE}; it cannot be updated later"
+        )
     loaded = yaml.safe_load(answers_file.read_text())
     return dict(loaded) if isinstance(loaded, dict) else {}
 

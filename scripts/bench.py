@@ -9,7 +9,6 @@ prints one line per command: median and best wall time, and peak resident memory
 from __future__ import annotations
 
 import argparse
-import resource
 import shutil
 import statistics
 import subprocess
@@ -26,11 +25,14 @@ def _measure(argv: list[str], cwd: Path) -> tuple[float, float]:
     """Run argv in a fresh child; return (seconds, peak RSS in MiB of that child)."""
     wrapper = (
         "import resource, subprocess, sys;"
-        "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL);"
+        "subprocess.run(sys.argv[1:], check=True,"
+        " stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL);"
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
     )
     start = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", wrapper, *argv], cwd=cwd, check=True, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-c", wrapper, *argv], cwd=cwd, check=True, capture_output=True, text=True
+    )
     elapsed = time.perf_counter() - start
     return elapsed, int(out.stdout.strip()) / 1024
 
@@ -41,8 +43,27 @@ def main() -> None:
     args = parser.parse_args()
     data = ["-d", "project_name=Orders API"]
     commands = {
-        "scaffold new (defaults)": lambda d: [str(BIN / "scaffold"), "new", str(d / "svc"), "--defaults", "--vcs-ref", "HEAD", "--template", str(REPO_ROOT)],
-        "copier copy (same answers)": lambda d: [str(BIN / "copier"), "copy", "--defaults", "--vcs-ref", "HEAD", "--quiet", *data, str(REPO_ROOT), str(d / "svc")],
+        "scaffold new (defaults)": lambda d: [
+            str(BIN / "scaffold"),
+            "new",
+            str(d / "svc"),
+            "--defaults",
+            "--vcs-ref",
+            "HEAD",
+            "--template",
+            str(REPO_ROOT),
+        ],
+        "copier copy (same answers)": lambda d: [
+            str(BIN / "copier"),
+            "copy",
+            "--defaults",
+            "--vcs-ref",
+            "HEAD",
+            "--quiet",
+            *data,
+            str(REPO_ROOT),
+            str(d / "svc"),
+        ],
         "scaffold list": lambda d: [str(BIN / "scaffold"), "list"],
         "scaffold list --json": lambda d: [str(BIN / "scaffold"), "list", "--json"],
     }

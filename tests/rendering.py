@@ -10,7 +10,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def render_project(parent: Path, **answers: object) -> Path:
-    """Render into ``parent/<slug>`` (uncommitted template changes included) and return that path."""
+    """Render into ``parent/<slug>``, uncommitted template changes included; return that path."""
     answers.setdefault("project_name", "Orders API")
     dest = parent / str(answers.get("project_slug", "orders-api"))
     return new_project(dest, answers, template=str(REPO_ROOT), vcs_ref="HEAD").dest

@@ -15,7 +15,14 @@ import yaml
 from scaffold import catalog
 
 COMBINATIONS = [
-    {"stack": c.stack, "framework": c.framework, "architecture": c.architecture, "database": db, "cache": cache, "ci": ci}
+    {
+        "stack": c.stack,
+        "framework": c.framework,
+        "architecture": c.architecture,
+        "database": db,
+        "cache": cache,
+        "ci": ci,
+    }
     for c, db, cache, ci in itertools.product(
         catalog.combinations(), catalog.DATABASES, catalog.CACHES, catalog.CI_PROVIDERS
     )
@@ -66,7 +73,7 @@ def test_structured_files_parse(project: tuple[dict[str, str], Path]) -> None:
     for path in _files(root):
         text = path.read_text()
         if path.suffix in {".yml", ".yaml"}:
-            list(yaml.load_all(text, Loader=_AnyTagLoader))  # noqa: S506 - safe loader subclass
+            list(yaml.load_all(text, Loader=_AnyTagLoader))
         elif path.suffix == ".json":
             json.loads(text)
         elif path.suffix == ".toml":
@@ -97,9 +104,21 @@ def test_optional_files_follow_the_answers(project: tuple[dict[str, str], Path])
     }
     for path, present in expected.items():
         assert (root / path).exists() == present, f"{path} present={not present}"
-    for always in ("Dockerfile", ".dockerignore", "compose.yaml", "Makefile", "README.md", ".env.example",
-                   ".editorconfig", ".gitignore", ".pre-commit-config.yaml", "go.mod", "go.sum",
-                   f"cmd/{slug}/main.go", ".golangci.yml"):
+    for always in (
+        "Dockerfile",
+        ".dockerignore",
+        "compose.yaml",
+        "Makefile",
+        "README.md",
+        ".env.example",
+        ".editorconfig",
+        ".gitignore",
+        ".pre-commit-config.yaml",
+        "go.mod",
+        "go.sum",
+        f"cmd/{slug}/main.go",
+        ".golangci.yml",
+    ):
         assert (root / always).is_file(), always
 
 
@@ -107,5 +126,7 @@ def test_go_sources_are_gofmt_clean(project: tuple[dict[str, str], Path]) -> Non
     answers, root = project
     if answers["stack"] != "go":
         pytest.skip("Go stack only")
-    listed = subprocess.run(["gofmt", "-l", "."], cwd=root, capture_output=True, text=True, check=True)
+    listed = subprocess.run(
+        ["gofmt", "-l", "."], cwd=root, capture_output=True, text=True, check=True
+    )
     assert listed.stdout == ""

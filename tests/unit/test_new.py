@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+from rendering import REPO_ROOT
 from typer.testing import CliRunner
 
-from rendering import REPO_ROOT
 from scaffold import render
 from scaffold.cli import app
 from scaffold.errors import DestinationError, InvalidAnswerError, TemplateError
@@ -72,7 +72,9 @@ def test_force_renders_into_a_non_empty_directory_keeping_other_files(tmp_path: 
         ({"go_module": "not a module"}, "not a valid module path"),
     ],
 )
-def test_invalid_answers_write_nothing(tmp_path: Path, answers: dict[str, object], message: str) -> None:
+def test_invalid_answers_write_nothing(
+    tmp_path: Path, answers: dict[str, object], message: str
+) -> None:
     with pytest.raises(InvalidAnswerError, match=message):
         _new(tmp_path / "svc", **answers)
     assert _tree(tmp_path) == []
@@ -98,7 +100,9 @@ def test_template_failing_half_way_leaves_nothing(tmp_path: Path) -> None:
 
 
 def test_pretend_lists_files_and_writes_nothing(tmp_path: Path) -> None:
-    rendered = render.new_project(tmp_path / "svc", {}, template=TEMPLATE, vcs_ref="HEAD", pretend=True)
+    rendered = render.new_project(
+        tmp_path / "svc", {}, template=TEMPLATE, vcs_ref="HEAD", pretend=True
+    )
     assert ".copier-answers.yml" in rendered.files
     assert _tree(tmp_path) == []
 
@@ -123,7 +127,9 @@ def _cli(*args: str, cwd: Path) -> tuple[int, str, str]:
 
 
 def test_cli_renders_and_prints_next_steps(tmp_path: Path) -> None:
-    code, out, err = _cli("orders-api", "--defaults", "--arch", "microservice", "--db", "none", cwd=tmp_path)
+    code, out, err = _cli(
+        "orders-api", "--defaults", "--arch", "microservice", "--db", "none", cwd=tmp_path
+    )
     assert code == 0, err
     assert "cd orders-api" in out and "make up" in out and "make test" in out
     answers = yaml.safe_load((tmp_path / "orders-api" / ".copier-answers.yml").read_text())
@@ -131,7 +137,9 @@ def test_cli_renders_and_prints_next_steps(tmp_path: Path) -> None:
 
 
 def test_cli_data_file_and_data_flags(tmp_path: Path) -> None:
-    (tmp_path / "answers.yml").write_text("project_name: Billing\narchitecture: serverless\nhttp_port: 9000\n")
+    (tmp_path / "answers.yml").write_text(
+        "project_name: Billing\narchitecture: serverless\nhttp_port: 9000\n"
+    )
     code, _, err = _cli(
         "billing", "--defaults", "--data-file", "answers.yml", "-d", "http_port=9090", cwd=tmp_path
     )
@@ -158,7 +166,7 @@ def test_cli_data_file_and_data_flags(tmp_path: Path) -> None:
 def test_cli_errors_are_one_line_and_write_nothing(
     tmp_path: Path, args: tuple[str, ...], code: int, message: str
 ) -> None:
-    exit_code, out, err = _cli(*args, "--defaults", cwd=tmp_path)
+    exit_code, _, err = _cli(*args, "--defaults", cwd=tmp_path)
     assert exit_code == code
     assert message in err
     assert len(err.strip().splitlines()) == 1
@@ -189,5 +197,7 @@ def test_list_json_is_the_catalog() -> None:
     import json
 
     data = json.loads(runner.invoke(app, ["list", "--json"]).stdout)
-    assert {"stack": "go", "framework": "stdlib", "architecture": "microservice"} in data["combinations"]
+    assert {"stack": "go", "framework": "stdlib", "architecture": "microservice"} in data[
+        "combinations"
+    ]
     assert data["databases"] == ["postgres", "none"]
