@@ -66,7 +66,9 @@ def _wait_port(port: int, *, open_: bool, timeout: float, what: str) -> None:
     while port_is_open(port) != open_:
         if time.monotonic() > deadline:
             state = "accept" if open_ else "stop accepting"
-            raise TimeoutError(f"{what} did not {state} connections on {HOST}:{port} within {timeout}s")
+            raise TimeoutError(
+                f"{what} did not {state} connections on {HOST}:{port} within {timeout}s"
+            )
         time.sleep(0.05)
 
 
@@ -124,7 +126,9 @@ def _wait_gone(pid: int, timeout: float) -> bool:
 
 
 def _run(argv: Sequence[str], *, what: str, timeout: float = 60, cwd: Path | None = None) -> str:
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False, cwd=cwd)
+    proc = subprocess.run(
+        argv, capture_output=True, text=True, timeout=timeout, check=False, cwd=cwd
+    )
     if proc.returncode != 0:
         output = (proc.stdout + proc.stderr).strip()
         raise RuntimeError(f"{what} failed (exit {proc.returncode}): {' '.join(argv)}\n{output}")
@@ -154,14 +158,18 @@ def _postgres_bindir() -> Path:
     pg_config = shutil.which("pg_config")
     if pg_config:
         with contextlib.suppress(subprocess.SubprocessError, OSError):
-            out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True, timeout=10)
+            out = subprocess.run(
+                [pg_config, "--bindir"], capture_output=True, text=True, timeout=10
+            )
             if out.returncode == 0 and out.stdout.strip():
                 candidates.append(Path(out.stdout.strip()))
 
     def version(path: str) -> tuple[int, ...]:
         return tuple(int(p) for p in re.findall(r"\d+", Path(path).parent.name))
 
-    candidates += [Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=version, reverse=True)]
+    candidates += [
+        Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=version, reverse=True)
+    ]
     for bindir in candidates:
         if all((bindir / tool).is_file() for tool in ("initdb", "pg_ctl", "postgres", "psql")):
             return bindir
@@ -193,7 +201,8 @@ class PostgresServer:
                 account = pwd.getpwnam("postgres")
             except KeyError:
                 raise MissingServiceBinary(
-                    "running as root but there is no 'postgres' user: install the Debian package 'postgresql'"
+                    "running as root but there is no 'postgres' user: "
+                    "install the Debian package 'postgresql'"
                 ) from None
             os.chown(self.root, account.pw_uid, account.pw_gid)
             self._as_user = ["runuser", "-u", "postgres", "--"]
@@ -218,8 +227,20 @@ class PostgresServer:
         _register(self)
         if not self._initialised:
             _run(
-                [*self._as_user, self._tool("initdb"), "-D", str(self.datadir), "-U", self.user,
-                 "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"],
+                [
+                    *self._as_user,
+                    self._tool("initdb"),
+                    "-D",
+                    str(self.datadir),
+                    "-U",
+                    self.user,
+                    "-A",
+                    "trust",
+                    "-E",
+                    "UTF8",
+                    "--locale=C",
+                    "--no-sync",
+                ],
                 what="initdb",
                 cwd=self.root,
             )
@@ -246,8 +267,20 @@ class PostgresServer:
         )
         try:
             _run(
-                [*self._as_user, self._tool("pg_ctl"), "-D", str(self.datadir), "-l", str(self.logfile),
-                 "-o", options, "-w", "-t", "60", "start"],
+                [
+                    *self._as_user,
+                    self._tool("pg_ctl"),
+                    "-D",
+                    str(self.datadir),
+                    "-l",
+                    str(self.logfile),
+                    "-o",
+                    options,
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ],
                 what="pg_ctl start",
                 timeout=90,
                 cwd=self.root,
@@ -267,7 +300,18 @@ class PostgresServer:
             return
         pid = self._postmaster_pid()
         _run(
-            [*self._as_user, self._tool("pg_ctl"), "-D", str(self.datadir), "-m", "fast", "-w", "-t", "60", "stop"],
+            [
+                *self._as_user,
+                self._tool("pg_ctl"),
+                "-D",
+                str(self.datadir),
+                "-m",
+                "fast",
+                "-w",
+                "-t",
+                "60",
+                "stop",
+            ],
             what="pg_ctl stop",
             timeout=90,
             cwd=self.root,
@@ -306,12 +350,28 @@ class PostgresServer:
 
     def psql_argv(self, database: str = "postgres", *extra: str) -> list[str]:
         """argv for ``psql`` on ``database`` that stops at the first error."""
-        return [self._tool("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", HOST, "-p", str(self.port),
-                "-U", self.user, "-d", database, *extra]
+        return [
+            self._tool("psql"),
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-h",
+            HOST,
+            "-p",
+            str(self.port),
+            "-U",
+            self.user,
+            "-d",
+            database,
+            *extra,
+        ]
 
     def psql(self, sql: str, database: str = "postgres", timeout: float = 30) -> str:
         """Run ``sql`` and return unaligned, tuples-only output."""
-        return _run([*self.psql_argv(database, "-A", "-t"), "-c", sql], what="psql", timeout=timeout).strip()
+        return _run(
+            [*self.psql_argv(database, "-A", "-t"), "-c", sql], what="psql", timeout=timeout
+        ).strip()
 
     def create_database(self, name: str) -> str:
         """Create database ``name`` and return its URL."""
@@ -335,11 +395,14 @@ class PostgresServer:
 
 def _redis_binary() -> str:
     binary = shutil.which("redis-server") or next(
-        (p for p in ("/usr/bin/redis-server", "/usr/sbin/redis-server") if os.access(p, os.X_OK)), None
+        (p for p in ("/usr/bin/redis-server", "/usr/sbin/redis-server") if os.access(p, os.X_OK)),
+        None,
     )
     if not binary:
-        raise MissingServiceBinary("redis-server not found: install the Debian package 'redis-server' "
-                                   "(scripts/install-services.sh)")
+        raise MissingServiceBinary(
+            "redis-server not found: install the Debian package 'redis-server' "
+            "(scripts/install-services.sh)"
+        )
     return binary
 
 
@@ -383,9 +446,27 @@ class RedisServer:
         _register(self)
         self.pidfile.unlink(missing_ok=True)
         _run(
-            [self.binary, "--daemonize", "yes", "--bind", HOST, "--port", str(self.port), "--save", "",
-             "--appendonly", "no", "--pidfile", str(self.pidfile), "--dir", str(self.root),
-             "--logfile", str(self.logfile), "--databases", str(self.databases)],
+            [
+                self.binary,
+                "--daemonize",
+                "yes",
+                "--bind",
+                HOST,
+                "--port",
+                str(self.port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--pidfile",
+                str(self.pidfile),
+                "--dir",
+                str(self.root),
+                "--logfile",
+                str(self.logfile),
+                "--databases",
+                str(self.databases),
+            ],
             what="redis-server",
         )
         self.running = True
@@ -397,7 +478,9 @@ class RedisServer:
             self._pid = int(self.pidfile.read_text().strip())
         except Exception as exc:
             log = self.logfile.read_text(errors="replace")[-2000:] if self.logfile.exists() else ""
-            raise RuntimeError(f"redis-server did not start on port {self.port}: {exc}\n{log}") from exc
+            raise RuntimeError(
+                f"redis-server did not start on port {self.port}: {exc}\n{log}"
+            ) from exc
         return self
 
     def stop(self) -> None:
@@ -424,12 +507,14 @@ class RedisServer:
 
     def command(self, *args: str | int, db: int | None = None) -> object:
         """Send one command over RESP (no redis-cli needed) and return its decoded reply."""
-        commands = [("SELECT", db)] if db is not None else []
+        commands: list[tuple[str | int, ...]] = [("SELECT", db)] if db is not None else []
         commands.append(args)
         payload = b""
         for command in commands:
             parts = [str(a).encode() for a in command]
-            payload += b"*%d\r\n" % len(parts) + b"".join(b"$%d\r\n%s\r\n" % (len(p), p) for p in parts)
+            payload += b"*%d\r\n" % len(parts) + b"".join(
+                b"$%d\r\n%s\r\n" % (len(p), p) for p in parts
+            )
         with socket.create_connection((HOST, self.port), timeout=5) as sock:
             sock.sendall(payload)
             reader = sock.makefile("rb")
@@ -444,7 +529,9 @@ class RedisServer:
         self.command("FLUSHDB", db=index)
 
     def dbsize(self, index: int = 0) -> int:
-        return int(self.command("DBSIZE", db=index))  # type: ignore[call-overload]
+        reply = self.command("DBSIZE", db=index)
+        assert isinstance(reply, int), reply
+        return reply
 
     def __enter__(self) -> RedisServer:
         return self.start()

@@ -1,0 +1,100 @@
+"""How to build and run a rendered project of each stack: one descriptor per framework.
+
+The conformance checks know nothing about stacks. A new stack adds one
+``StackDescriptor`` to ``DESCRIPTORS``; every argv may use ``{slug}`` and runs
+in the rendered project's directory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pytest
+
+
+@dataclass(frozen=True)
+class StackDescriptor:
+    stack: str
+    framework: str
+    marker: str
+    # Commands that turn the rendered project into something runnable, in order.
+    build: tuple[tuple[str, ...], ...]
+    # Applies the project's migrations and exits 0 (database=postgres only).
+    migrate: tuple[str, ...]
+    # Serves HTTP in the foreground; SIGTERM reaches the server itself.
+    serve: tuple[str, ...]
+    # Programs the build needs on PATH; a missing one fails the test with its name.
+    tools: tuple[str, ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+    architectures: tuple[str, ...] = ("monolith", "microservice", "serverless")
+
+    @property
+    def name(self) -> str:
+        return f"{self.stack}-{self.framework}"
+
+
+GO_STDLIB = StackDescriptor(
+    stack="go",
+    framework="stdlib",
+    marker="go",
+    build=(("go", "build", "-o", "bin/{slug}", "./cmd/{slug}"),),
+    migrate=("bin/{slug}", "migrate"),
+    serve=("bin/{slug}",),
+    tools=("go",),
+    # The rendered go.mod and go.sum must be enough: no toolchain download, no
+    # silent go.sum edits.
+    env={"GOTOOLCHAIN": "local", "GOFLAGS": "-mod=readonly"},
+)
+
+DESCRIPTORS: tuple[StackDescriptor, ...] = (GO_STDLIB,)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One rendered combination the conformance test runs against."""
+
+    descriptor: StackDescriptor
+    architecture: str
+    database: str
+    cache: str
+
+    @property
+    def id(self) -> str:
+        return f"{self.descriptor.name}-{self.architecture}-{self.database}-{self.cache}"
+
+    @property
+    def answers(self) -> dict[str, object]:
+        return {
+            "stack": self.descriptor.stack,
+            "framework": self.descriptor.framework,
+            "architecture": self.architecture,
+            "database": self.database,
+            "cache": self.cache,
+            "ci": "none",
+        }
+
+    @property
+    def dependencies(self) -> tuple[str, ...]:
+        """The readiness checks the service must report, by contract name."""
+        return tuple(
+            name
+            for name, chosen in (("postgres", self.database), ("redis", self.cache))
+            if chosen != "none"
+        )
+
+
+def variants(descriptor: StackDescriptor) -> list[Variant]:
+    """Every architecture with Postgres and Redis, plus one variant with neither."""
+    full = [Variant(descriptor, arch, "postgres", "redis") for arch in descriptor.architectures]
+    return [*full, Variant(descriptor, descriptor.architectures[0], "none", "none")]
+
+
+def variant_params() -> list[object]:
+    return [
+        pytest.param(
+            variant, id=variant.id, marks=[pytest.mark.conformance, getattr(pytest.mark, d.marker)]
+        )
+        for d in DESCRIPTORS
+        for variant in variants(d)
+    ]
