@@ -147,8 +147,14 @@ def http_request(
     body: bytes | str | None = None,
     headers: Mapping[str, str] | None = None,
     timeout: float = 10,
+    chunked: bool = False,
 ) -> Response:
-    """One request on a fresh connection (no keep-alive between checks)."""
+    """One request on a fresh connection (no keep-alive between checks).
+
+    A server may answer before it has read the whole body (a 413 decided on
+    Content-Length) and then close: the send error is ignored and the answer
+    read all the same.
+    """
     payload = body.encode() if isinstance(body, str) else body
     all_headers = {"Connection": "close", "Accept": "application/json"}
     if payload is not None:
@@ -157,7 +163,23 @@ def http_request(
     conn = http.client.HTTPConnection(HOST, port, timeout=timeout)
     started = time.monotonic()
     try:
-        conn.request(method, path, body=payload, headers=all_headers)
+        conn.putrequest(method, path, skip_accept_encoding=True)
+        for name, value in all_headers.items():
+            conn.putheader(name, value)
+        if chunked:
+            conn.putheader("Transfer-Encoding", "chunked")
+        elif payload is not None or method in ("POST", "PUT", "PATCH"):
+            conn.putheader("Content-Length", str(len(payload or b"")))
+        conn.endheaders()
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            if chunked:
+                step = 64 * 1024
+                for start in range(0, len(payload or b""), step):
+                    chunk = (payload or b"")[start : start + step]
+                    conn.send(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                conn.send(b"0\r\n\r\n")
+            elif payload:
+                conn.send(payload)
         resp = conn.getresponse()
         data = resp.read()
     finally:
@@ -306,9 +328,10 @@ class Service:
         body: bytes | str | dict[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: float = 10,
+        chunked: bool = False,
     ) -> Response:
         payload = json.dumps(body) if isinstance(body, dict) else body
-        response = http_request(self.port, method, path, payload, headers, timeout)
+        response = http_request(self.port, method, path, payload, headers, timeout, chunked)
         with self._lock:
             self.responses.append(response)
         return response

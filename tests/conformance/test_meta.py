@@ -1,0 +1,178 @@
+"""The conformance checks catch what they guard: break one behaviour, watch its check fail.
+
+Each mutation edits one rendered source file the way a careless change would,
+rebuilds, and expects the matching check to raise AssertionError. The same
+check first passes on the unbroken build, so the failure is the mutation's.
+A mutation whose pattern no longer matches the rendered code fails loudly:
+update it with the template, never let it pass vacuously.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from services import free_port
+
+from conformance import checks
+from conformance.deploy import Dependencies, observed, render_and_build
+from conformance.harness import BuiltProject, Service, build_project
+from conformance.stacks import GO_STDLIB, StackDescriptor, Variant
+
+pytestmark = [pytest.mark.conformance]
+
+
+def _access_line_of_404(svc: Service) -> None:
+    with observed(svc):
+        checks.check_unknown_route(svc)
+
+
+def _request_timeout_refused(svc: Service) -> None:
+    # A port of its own: the running service holds svc.config["PORT"].
+    env = {**svc.config, "REQUEST_TIMEOUT": "abc", "PORT": str(free_port())}
+    checks.check_invalid_config(svc.project, env, "REQUEST_TIMEOUT=abc", within=3)
+
+
+@dataclass(frozen=True)
+class Mutation:
+    id: str
+    path: str  # relative to the rendered project; {slug} allowed
+    pattern: str  # a regular expression (re.M)
+    replacement: str
+    check: Callable[[Service], None]
+
+
+GO_MUTATIONS = (
+    Mutation(
+        "healthz-answers-500",
+        "internal/server/health.go",
+        r'http\.StatusOK(, map\[string\]string\{"status": "ok"\})',
+        r"http.StatusInternalServerError\1",
+        checks.check_healthz,
+    ),
+    Mutation(
+        "request-id-not-echoed",
+        "internal/server/middleware.go",
+        r'^\s*w\.Header\(\)\.Set\("X-Request-ID", id\)\n',
+        "",
+        checks.check_request_id_echoed,
+    ),
+    Mutation(
+        "invalid-request-id-kept",
+        "internal/server/middleware.go",
+        r"if !validRequestID\.MatchString\(id\) \{",
+        'if id == "" {',
+        checks.check_request_id_invalid_replaced,
+    ),
+    Mutation(
+        "unknown-route-plain-text",
+        "internal/server/middleware.go",
+        r"^\s*w = &errorRewriter\{ResponseWriter: w, r: r\}\n",
+        "",
+        checks.check_unknown_route,
+    ),
+    Mutation(
+        "body-limit-raised",
+        "internal/server/middleware.go",
+        r"^const maxBodyBytes = 1 << 20$",
+        "const maxBodyBytes = 4 << 20",
+        checks.check_body_too_large,
+    ),
+    Mutation(
+        "access-line-status-always-200",
+        "internal/server/middleware.go",
+        r'slog\.Int\("status", rec\.status\)',
+        'slog.Int("status", http.StatusOK)',
+        _access_line_of_404,
+    ),
+    Mutation(
+        "invalid-request-timeout-accepted",
+        "internal/config/config.go",
+        r'problem\("REQUEST_TIMEOUT", "[^"\n]*"\)',
+        '_ = "REQUEST_TIMEOUT"',
+        _request_timeout_refused,
+    ),
+)
+
+# The variant each stack is mutated in: no database or cache, so nothing but
+# the build and the process is needed.
+TARGETS: tuple[tuple[StackDescriptor, tuple[Mutation, ...]], ...] = ((GO_STDLIB, GO_MUTATIONS),)
+
+
+def _params() -> list[object]:
+    return [
+        pytest.param(
+            descriptor,
+            mutation,
+            id=f"{descriptor.name}-{mutation.id}",
+            marks=[getattr(pytest.mark, descriptor.marker)],
+        )
+        for descriptor, mutations in TARGETS
+        for mutation in mutations
+    ]
+
+
+@pytest.fixture(scope="session")
+def pristine(tmp_path_factory: pytest.TempPathFactory) -> Callable[[StackDescriptor], BuiltProject]:
+    """One unbroken build per stack, rendered and built on first use."""
+    built: dict[str, BuiltProject] = {}
+
+    def get(descriptor: StackDescriptor) -> BuiltProject:
+        if descriptor.name not in built:
+            variant = Variant(descriptor, descriptor.architectures[0], "none", "none")
+            built[descriptor.name] = render_and_build(
+                tmp_path_factory.mktemp(f"meta-{descriptor.name}"), variant
+            )
+        return built[descriptor.name]
+
+    return get
+
+
+@pytest.fixture
+def running() -> Iterator[Callable[[BuiltProject], Service]]:
+    started: list[Service] = []
+
+    def start(project: BuiltProject) -> Service:
+        svc = Service(project, Dependencies().env())
+        started.append(svc.start())
+        return svc.wait_serving()
+
+    yield start
+    for svc in started:
+        svc.stop()
+
+
+def mutate(project: BuiltProject, mutation: Mutation, dest: Path) -> Path:
+    """A copy of ``project`` with ``mutation`` applied to it."""
+    shutil.copytree(project.path, dest, ignore=shutil.ignore_patterns("bin"))
+    target = dest / mutation.path.format(slug=project.slug)
+    assert target.is_file(), (
+        f"mutation {mutation.id}: {mutation.path} is not in the rendered project"
+    )
+    text, count = re.subn(mutation.pattern, mutation.replacement, target.read_text(), flags=re.M)
+    assert count >= 1, (
+        f"mutation {mutation.id} no longer matches {mutation.path}: "
+        "update it in tests/conformance/test_meta.py"
+    )
+    target.write_text(text)
+    return dest
+
+
+@pytest.mark.parametrize(("descriptor", "mutation"), _params())
+def test_check_fails_when_its_behaviour_breaks(
+    descriptor: StackDescriptor,
+    mutation: Mutation,
+    pristine: Callable[[StackDescriptor], BuiltProject],
+    running: Callable[[BuiltProject], Service],
+    tmp_path: Path,
+) -> None:
+    project = pristine(descriptor)
+    mutation.check(running(project))
+
+    broken = running(build_project(mutate(project, mutation, tmp_path / project.slug), descriptor))
+    with pytest.raises(AssertionError):
+        mutation.check(broken)
