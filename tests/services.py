@@ -472,10 +472,7 @@ class RedisServer:
         self.running = True
         try:
             _wait_port(self.port, open_=True, timeout=10, what="redis")
-            deadline = time.monotonic() + 5
-            while not self.pidfile.exists() and time.monotonic() < deadline:
-                time.sleep(0.02)
-            self._pid = int(self.pidfile.read_text().strip())
+            self._pid = self._read_pid(timeout=5)
         except Exception as exc:
             log = self.logfile.read_text(errors="replace")[-2000:] if self.logfile.exists() else ""
             raise RuntimeError(
@@ -483,11 +480,25 @@ class RedisServer:
             ) from exc
         return self
 
+    def _read_pid(self, timeout: float) -> int:
+        # The daemon writes its pidfile after forking: it may be missing or
+        # empty for a moment.
+        deadline = time.monotonic() + timeout
+        while True:
+            with contextlib.suppress(OSError, ValueError):
+                return int(self.pidfile.read_text().strip())
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no pid in {self.pidfile} after {timeout}s")
+            time.sleep(0.02)
+
     def stop(self) -> None:
         """Stop the server (every key is lost: it never saves)."""
         if not self.running:
             return
         pid = self._pid
+        if pid is None:
+            with contextlib.suppress(TimeoutError):
+                pid = self._read_pid(timeout=2)
         if pid is not None and _pid_alive(pid):
             os.kill(pid, signal.SIGTERM)
             if not _wait_gone(pid, timeout=10):

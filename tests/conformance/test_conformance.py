@@ -188,14 +188,13 @@ def test_invalid_config_is_refused(
         ("SHUTDOWN_TIMEOUT=abc", deps.env(shutdown_timeout="abc")),
         ("LOG_LEVEL=loud", deps.env(LOG_LEVEL="loud")),
     ]
-    if variant.database == "postgres":
+    for name, chosen in (("DATABASE_URL", variant.database), ("REDIS_URL", variant.cache)):
+        if chosen == "none":
+            continue
         env = deps.env()
-        del env["DATABASE_URL"]
-        cases.append(("DATABASE_URL missing", env))
-    if variant.cache == "redis":
-        env = deps.env()
-        del env["REDIS_URL"]
-        cases.append(("REDIS_URL missing", env))
+        del env[name]
+        cases.append((f"{name} missing", env))
+        cases.append((f"{name}=not-a-url", deps.env(**{name: "not-a-url"})))
     failures = []
     for what, env in cases:
         try:
