@@ -11,8 +11,10 @@ it never skips. Each combination of answers renders once per session.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,7 +24,7 @@ from typing import Any
 
 import pytest
 import yaml
-from rendering import render_project
+from rendering import REPO_ROOT, render_project
 
 pytestmark = [pytest.mark.static, pytest.mark.go]
 
@@ -323,6 +325,107 @@ def test_combinations_cover_every_pair() -> None:
     assert pairs["architecture x backends"] == set(itertools.product(ARCHITECTURES, BACKENDS))
     assert pairs["ci x backends"] == set(itertools.product(CI_PROVIDERS, BACKENDS))
     assert pairs["architecture x ci"] == set(itertools.product(ARCHITECTURES, CI_PROVIDERS))
+
+
+# --- what no validator checks --------------------------------------------------------
+
+# Set by the platform, not by whoever deploys the service.
+PLATFORM_VARIABLES = {"AWS_LAMBDA_RUNTIME_API"}
+
+
+def _variables_read(root: Path) -> set[str]:
+    config = (root / "internal/config/config.go").read_text()
+    return set(re.findall(r'getenv\("([A-Z0-9_]+)"\)', config)) - PLATFORM_VARIABLES
+
+
+@_where(lambda a: True)
+def test_every_variable_is_documented(
+    answers: Answers, rendered: Callable[[Answers], Path]
+) -> None:
+    root = rendered(answers)
+    read = _variables_read(root)
+    assert read, "internal/config/config.go reads no variable"
+    example = (root / ".env.example").read_text()
+    documented = set(re.findall(r"^#? ?([A-Z0-9_]+)=", example, flags=re.MULTILINE))
+    assert documented == read, ".env.example and internal/config disagree"
+    readme = (root / "README.md").read_text()
+    in_table = set(re.findall(r"^\| `([A-Z0-9_]+)` \|", readme, flags=re.MULTILINE))
+    assert in_table == read, "the README's configuration table and internal/config disagree"
+
+
+@_where(lambda a: True)
+def test_readme_layout_matches_the_project(
+    answers: Answers, rendered: Callable[[Answers], Path]
+) -> None:
+    root = rendered(answers)
+    readme = (root / "README.md").read_text()
+    layout = readme.split("## Layout", 1)[1]
+    paths = re.findall(r"^\| `([^`]+)` \|", layout, flags=re.MULTILINE)
+    assert paths
+    missing = [p for p in paths if not (root / p).exists()]
+    assert missing == [], f"README.md lists paths the project lacks: {missing}"
+
+
+@_where(lambda a: True)
+def test_compose_publishes_on_loopback_and_waits_for_health(
+    answers: Answers, rendered: Callable[[Answers], Path]
+) -> None:
+    compose = yaml.safe_load((rendered(answers) / "compose.yaml").read_text())
+    services = compose["services"]
+    expected = {"app"}
+    if answers["database"] == "postgres":
+        expected |= {"postgres", "migrate"}
+    if answers["cache"] == "redis":
+        expected.add("redis")
+    assert set(services) == expected
+    for name, service in services.items():
+        for port in service.get("ports", []):
+            assert port.startswith("127.0.0.1:"), f"{name} publishes {port} beyond loopback"
+        if "build" not in service:
+            tag = service["image"].rsplit(":", 1)[-1]
+            assert re.match(r"\d+\.\d+", tag), f"{name}: image {service['image']} is not pinned"
+            assert "healthcheck" in service, f"{name} has no health check"
+        for dependency, condition in service.get("depends_on", {}).items():
+            wanted = (
+                "service_completed_successfully" if dependency == "migrate" else "service_healthy"
+            )
+            assert condition == {"condition": wanted}, f"{name} -> {dependency}"
+
+
+@_where(lambda a: a["architecture"] == "microservice")
+def test_kustomization_covers_every_manifest(
+    answers: Answers, rendered: Callable[[Answers], Path]
+) -> None:
+    k8s = rendered(answers) / "deploy/k8s"
+    kustomization = yaml.safe_load((k8s / "kustomization.yaml").read_text())
+    manifests = {p.name for p in k8s.glob("*.yaml")} - {"kustomization.yaml"}
+    assert set(kustomization["resources"]) == manifests
+    deployment = yaml.safe_load((k8s / "deployment.yaml").read_text())
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    assert [i["name"] for i in kustomization["images"]] == [container["image"]]
+    secrets = {
+        e["valueFrom"]["secretKeyRef"]["key"]
+        for e in container.get("env", [])
+        if "secretKeyRef" in e.get("valueFrom", {})
+    }
+    assert secrets == _variables_read(rendered(answers)) & {"DATABASE_URL", "REDIS_URL"}
+
+
+@pytest.mark.parametrize("license_id", ["MIT", "Apache-2.0", "Proprietary"])
+def test_license_is_the_canonical_text(license_id: str, tmp_path: Path) -> None:
+    root = render_project(tmp_path, license=license_id, owner="acme")
+    license_file = root / "LICENSE"
+    if license_id == "Proprietary":
+        assert not license_file.exists()
+        return
+    text = license_file.read_text()
+    if license_id == "MIT":
+        assert text.startswith("MIT License\n\nCopyright (c) 20")
+        assert " acme\n\nPermission is hereby granted, free of charge," in text
+    else:
+        canonical = REPO_ROOT / "templates/common/licenses/Apache-2.0.txt"
+        assert text == canonical.read_text()
+        assert hashlib.md5(text.encode()).hexdigest() == "3b83ef96387f14655fc854ddc3c6bd57"
 
 
 # --- the validators bite -------------------------------------------------------------
