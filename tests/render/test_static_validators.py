@@ -20,7 +20,6 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -83,7 +82,7 @@ def _id(answers: Answers) -> str:
     return "-".join(answers.values()).replace("/", "_")
 
 
-def _where(predicate: Callable[[Answers], bool]) -> Any:
+def _where(predicate: Callable[[Answers], bool]) -> pytest.MarkDecorator:
     return pytest.mark.parametrize(
         "answers", [a for a in COMBINATIONS if predicate(a)], ids=_id, indirect=False
     )
