@@ -143,6 +143,9 @@ def _run_copy(
         raise KeyboardInterrupt from None
     except (ValueError, UserMessageError) as error:
         raise InvalidAnswerError(_one_line(error)) from None
+    except jinja2.TemplateSyntaxError as error:
+        where = f"{error.name or error.filename}:{error.lineno}"
+        raise TemplateError(f"template error in {where}: {_one_line(error)}") from None
     except jinja2.TemplateError as error:
         raise TemplateError(f"template {template} failed to render: {_one_line(error)}") from None
     except CopierError as error:
