@@ -8,7 +8,7 @@ data. Tests that stop dependencies use their own servers (``disposable_*``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from services import MissingServiceBinary, PostgresServer, RedisServer
@@ -31,9 +31,22 @@ def variant(request: pytest.FixtureRequest) -> Variant:
 
 
 @pytest.fixture(scope="session")
-def project(variant: Variant, tmp_path_factory: pytest.TempPathFactory) -> BuiltProject:
+def builds(tmp_path_factory: pytest.TempPathFactory) -> Callable[[Variant], BuiltProject]:
+    """Render and build a variant on first use; later uses (the meta-test too) share it."""
+    built: dict[str, BuiltProject] = {}
+
+    def get(variant: Variant) -> BuiltProject:
+        if variant.id not in built:
+            built[variant.id] = render_and_build(tmp_path_factory.mktemp(variant.id), variant)
+        return built[variant.id]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def project(variant: Variant, builds: Callable[[Variant], BuiltProject]) -> BuiltProject:
     """The variant rendered from this repository and built with its own toolchain."""
-    return render_and_build(tmp_path_factory.mktemp(variant.id), variant)
+    return builds(variant)
 
 
 @pytest.fixture(scope="session")

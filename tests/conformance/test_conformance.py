@@ -165,6 +165,7 @@ def test_sigterm_drains_and_exits_zero(
     env = deps.env(request_timeout="30s", shutdown_timeout="5s")
     with Service(project, env) as svc:
         svc.wait_serving()
+        checks.check_healthz(svc)
         lock = (
             TableLock(deps.postgres, deps.database, checks.ITEMS_TABLE)
             if deps.postgres and deps.database

@@ -19,7 +19,7 @@ import pytest
 from services import free_port
 
 from conformance import checks
-from conformance.deploy import Dependencies, observed, render_and_build
+from conformance.deploy import Dependencies, observed
 from conformance.harness import BuiltProject, Service, build_project
 from conformance.stacks import GO_STDLIB, StackDescriptor, Variant
 
@@ -117,17 +117,13 @@ def _params() -> list[object]:
 
 
 @pytest.fixture(scope="session")
-def pristine(tmp_path_factory: pytest.TempPathFactory) -> Callable[[StackDescriptor], BuiltProject]:
-    """One unbroken build per stack, rendered and built on first use."""
-    built: dict[str, BuiltProject] = {}
+def pristine(
+    builds: Callable[[Variant], BuiltProject],
+) -> Callable[[StackDescriptor], BuiltProject]:
+    """The unbroken build of a stack's variant without database or cache."""
 
     def get(descriptor: StackDescriptor) -> BuiltProject:
-        if descriptor.name not in built:
-            variant = Variant(descriptor, descriptor.architectures[0], "none", "none")
-            built[descriptor.name] = render_and_build(
-                tmp_path_factory.mktemp(f"meta-{descriptor.name}"), variant
-            )
-        return built[descriptor.name]
+        return builds(Variant(descriptor, descriptor.architectures[0], "none", "none"))
 
     return get
 
