@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import services
 from services import PostgresServer, RedisServer, port_is_open
 
 from conformance.harness import parse_rfc3339
@@ -62,3 +63,13 @@ def test_rfc3339_accepts(value: str) -> None:
 def test_rfc3339_refuses(value: str) -> None:
     with pytest.raises(ValueError, match="RFC 3339"):
         parse_rfc3339(value)
+
+
+def test_missing_binaries_name_the_debian_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(services.shutil, "which", lambda name: None)
+    monkeypatch.setattr(services.glob, "glob", lambda pattern: [])
+    monkeypatch.setattr(services.os, "access", lambda path, mode: False)
+    with pytest.raises(services.MissingServiceBinary, match="Debian package 'postgresql'"):
+        PostgresServer()
+    with pytest.raises(services.MissingServiceBinary, match="Debian package 'redis-server'"):
+        RedisServer()
