@@ -9,6 +9,7 @@ update it with the template, never let it pass vacuously.
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 from collections.abc import Callable, Iterator
@@ -19,22 +20,40 @@ import pytest
 from services import free_port
 
 from conformance import checks
-from conformance.deploy import Dependencies, observed
-from conformance.harness import BuiltProject, Service, build_project
+from conformance.deploy import Dependencies, observed, provision
+from conformance.harness import BuiltProject, Service, TableLock, build_project
 from conformance.stacks import GO_STDLIB, StackDescriptor, Variant
 
 pytestmark = [pytest.mark.conformance]
 
 
-def _access_line_of_404(svc: Service) -> None:
+Check = Callable[[Service, Dependencies], None]
+
+
+def _on_service(check: Callable[[Service], None]) -> Check:
+    return lambda svc, deps: check(svc)
+
+
+def _access_line_of_404(svc: Service, deps: Dependencies) -> None:
     with observed(svc):
         checks.check_unknown_route(svc)
 
 
-def _request_timeout_refused(svc: Service) -> None:
+def _request_timeout_refused(svc: Service, deps: Dependencies) -> None:
     # A port of its own: the running service holds svc.config["PORT"].
     env = {**svc.config, "REQUEST_TIMEOUT": "abc", "PORT": str(free_port())}
     checks.check_invalid_config(svc.project, env, "REQUEST_TIMEOUT=abc", within=3)
+
+
+def _timeout_is_504(svc: Service, deps: Dependencies) -> None:
+    assert deps.postgres is not None and deps.database is not None
+    item = checks.check_item_roundtrip(svc)
+    lock = TableLock(deps.postgres, deps.database, checks.ITEMS_TABLE)
+    checks.check_request_timeout(svc, lock, item["id"])
+
+
+def _sigterm_exits_zero(svc: Service, deps: Dependencies) -> None:
+    checks.check_graceful_shutdown(svc, None, ())
 
 
 @dataclass(frozen=True)
@@ -43,7 +62,9 @@ class Mutation:
     path: str  # relative to the rendered project; {slug} allowed
     pattern: str  # a regular expression (re.M)
     replacement: str
-    check: Callable[[Service], None]
+    check: Check
+    # Mutated in the variant with Postgres and Redis, for checks that need them.
+    with_dependencies: bool = False
 
 
 GO_MUTATIONS = (
@@ -52,35 +73,35 @@ GO_MUTATIONS = (
         "internal/server/health.go",
         r'http\.StatusOK(, map\[string\]string\{"status": "ok"\})',
         r"http.StatusInternalServerError\1",
-        checks.check_healthz,
+        _on_service(checks.check_healthz),
     ),
     Mutation(
         "request-id-not-echoed",
         "internal/server/middleware.go",
         r'^\s*w\.Header\(\)\.Set\("X-Request-ID", id\)\n',
         "",
-        checks.check_request_id_echoed,
+        _on_service(checks.check_request_id_echoed),
     ),
     Mutation(
         "invalid-request-id-kept",
         "internal/server/middleware.go",
         r"if !validRequestID\.MatchString\(id\) \{",
         'if id == "" {',
-        checks.check_request_id_invalid_replaced,
+        _on_service(checks.check_request_id_invalid_replaced),
     ),
     Mutation(
         "unknown-route-plain-text",
         "internal/server/middleware.go",
         r"^\s*w = &errorRewriter\{ResponseWriter: w, r: r\}\n",
         "",
-        checks.check_unknown_route,
+        _on_service(checks.check_unknown_route),
     ),
     Mutation(
         "body-limit-raised",
         "internal/server/middleware.go",
         r"^const maxBodyBytes = 1 << 20$",
         "const maxBodyBytes = 4 << 20",
-        checks.check_body_too_large,
+        _on_service(checks.check_body_too_large),
     ),
     Mutation(
         "access-line-status-always-200",
@@ -95,6 +116,21 @@ GO_MUTATIONS = (
         r'problem\("REQUEST_TIMEOUT", "[^"\n]*"\)',
         '_ = "REQUEST_TIMEOUT"',
         _request_timeout_refused,
+    ),
+    Mutation(
+        "sigterm-exits-non-zero",
+        "cmd/{slug}/serve.go",
+        r'(logger\.InfoContext\(ctx, "stopped"\)\n\s*)return nil',
+        r'\1return errors.New("stopped")',
+        _sigterm_exits_zero,
+    ),
+    Mutation(
+        "timeout-answers-500",
+        "internal/platform/web/web.go",
+        r"Status:(\s+)http\.StatusGatewayTimeout,",
+        r"Status:\1http.StatusInternalServerError,",
+        _timeout_is_504,
+        with_dependencies=True,
     ),
 )
 
@@ -116,26 +152,28 @@ def _params() -> list[object]:
     ]
 
 
-@pytest.fixture(scope="session")
-def pristine(
-    builds: Callable[[Variant], BuiltProject],
-) -> Callable[[StackDescriptor], BuiltProject]:
-    """The unbroken build of a stack's variant without database or cache."""
+def _variant(descriptor: StackDescriptor, mutation: Mutation) -> Variant:
+    if mutation.with_dependencies:
+        return Variant(descriptor, descriptor.architectures[0], "postgres", "redis")
+    return Variant(descriptor, descriptor.architectures[0], "none", "none")
 
-    def get(descriptor: StackDescriptor) -> BuiltProject:
-        return builds(Variant(descriptor, descriptor.architectures[0], "none", "none"))
 
-    return get
+_databases = itertools.count()
+Start = Callable[[BuiltProject, Variant], tuple[Service, Dependencies]]
 
 
 @pytest.fixture
-def running() -> Iterator[Callable[[BuiltProject], Service]]:
+def running(request: pytest.FixtureRequest) -> Iterator[Start]:
+    """Start a build of a variant with a fresh database and cache of its own."""
     started: list[Service] = []
 
-    def start(project: BuiltProject) -> Service:
-        svc = Service(project, Dependencies().env())
+    def start(project: BuiltProject, variant: Variant) -> tuple[Service, Dependencies]:
+        postgres = request.getfixturevalue("postgres") if variant.database != "none" else None
+        redis = request.getfixturevalue("redis") if variant.cache != "none" else None
+        deps = provision(variant, project, postgres, redis, suffix=f"_meta{next(_databases)}")
+        svc = Service(project, deps.env())
         started.append(svc.start())
-        return svc.wait_serving()
+        return svc.wait_serving(), deps
 
     yield start
     for svc in started:
@@ -162,13 +200,15 @@ def mutate(project: BuiltProject, mutation: Mutation, dest: Path) -> Path:
 def test_check_fails_when_its_behaviour_breaks(
     descriptor: StackDescriptor,
     mutation: Mutation,
-    pristine: Callable[[StackDescriptor], BuiltProject],
-    running: Callable[[BuiltProject], Service],
+    builds: Callable[[Variant], BuiltProject],
+    running: Start,
     tmp_path: Path,
 ) -> None:
-    project = pristine(descriptor)
-    mutation.check(running(project))
+    variant = _variant(descriptor, mutation)
+    project = builds(variant)
+    mutation.check(*running(project, variant))
 
-    broken = running(build_project(mutate(project, mutation, tmp_path / project.slug), descriptor))
+    broken_build = build_project(mutate(project, mutation, tmp_path / project.slug), descriptor)
+    broken, deps = running(broken_build, variant)
     with pytest.raises(AssertionError):
-        mutation.check(broken)
+        mutation.check(broken, deps)

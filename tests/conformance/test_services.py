@@ -66,9 +66,9 @@ def test_rfc3339_refuses(value: str) -> None:
 
 
 def test_missing_binaries_name_the_debian_package(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(services.shutil, "which", lambda name: None)
-    monkeypatch.setattr(services.glob, "glob", lambda pattern: [])
-    monkeypatch.setattr(services.os, "access", lambda path, mode: False)
+    monkeypatch.setattr("services.shutil.which", lambda name: None)
+    monkeypatch.setattr("services.glob.glob", lambda pattern: [])
+    monkeypatch.setattr("services.os.access", lambda path, mode: False)
     with pytest.raises(services.MissingServiceBinary, match="Debian package 'postgresql'"):
         PostgresServer()
     with pytest.raises(services.MissingServiceBinary, match="Debian package 'redis-server'"):
