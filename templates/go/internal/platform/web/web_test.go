@@ -1,0 +1,115 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+func TestFail(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		err        error
+		wantStatus int
+		wantCode   string
+		wantLogged bool
+	}{
+		{name: "api error", err: NotFound("no such thing"), wantStatus: http.StatusNotFound, wantCode: "not_found"},
+		{name: "wrapped api error", err: fmt.Errorf("lookup: %w", BadRequest("bad")), wantStatus: http.StatusBadRequest, wantCode: "bad_request"},
+		{name: "deadline", err: fmt.Errorf("query: %w", context.DeadlineExceeded), wantStatus: http.StatusGatewayTimeout, wantCode: "timeout"},
+		{name: "canceled", err: context.Canceled, wantStatus: statusClientClosedRequest, wantCode: "canceled"},
+		{name: "internal", err: errors.New("pq: password authentication failed"), wantStatus: http.StatusInternalServerError, wantCode: "internal", wantLogged: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var logs bytes.Buffer
+			r := httptest.NewRequestWithContext(WithRequestID(t.Context(), "req-1"), http.MethodGet, "/", http.NoBody)
+			w := httptest.NewRecorder()
+			Fail(w, r, slog.New(slog.NewJSONHandler(&logs, nil)), tt.err)
+
+			if w.Code != tt.wantStatus {
+				t.Errorf("status = %d, want %d", w.Code, tt.wantStatus)
+			}
+			var body errorEnvelope
+			if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
+				t.Fatal(err)
+			}
+			if body.Error.Code != tt.wantCode || body.Error.RequestID != "req-1" {
+				t.Errorf("error = %+v, want code %q and request_id req-1", body.Error, tt.wantCode)
+			}
+			if strings.Contains(w.Body.String(), "password") {
+				t.Errorf("body %s leaks the internal error", w.Body)
+			}
+			if logged := strings.Contains(logs.String(), "password authentication failed"); logged != tt.wantLogged {
+				t.Errorf("error logged = %v, want %v", logged, tt.wantLogged)
+			}
+		})
+	}
+}
+
+func TestDecode(t *testing.T) {
+	t.Parallel()
+	type input struct {
+		Name  string `json:"name"`
+		Count int    `json:"count"`
+	}
+	tests := []struct {
+		body       string
+		wantStatus int
+		wantField  string
+	}{
+		{body: `{"name":"a","count":1}`},
+		{body: ``, wantStatus: http.StatusBadRequest},
+		{body: `{"name":`, wantStatus: http.StatusBadRequest},
+		{body: `{"name":"a"} {"name":"b"}`, wantStatus: http.StatusBadRequest},
+		{body: `"just a string"`, wantStatus: http.StatusBadRequest},
+		{body: `{"count":"one"}`, wantStatus: http.StatusUnprocessableEntity, wantField: "count"},
+		{body: `{"extra":true}`, wantStatus: http.StatusUnprocessableEntity, wantField: "extra"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.body, func(t *testing.T) {
+			t.Parallel()
+			r := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/", strings.NewReader(tt.body))
+			var in input
+			err := Decode(r, &in)
+			if tt.wantStatus == 0 {
+				if err != nil {
+					t.Fatalf("Decode: %v", err)
+				}
+				return
+			}
+			apiErr, ok := errors.AsType[*Error](err)
+			if !ok {
+				t.Fatalf("Decode error = %v, want an *Error", err)
+			}
+			if apiErr.Status != tt.wantStatus {
+				t.Errorf("status = %d, want %d (%s)", apiErr.Status, tt.wantStatus, apiErr.Message)
+			}
+			if tt.wantField != "" && apiErr.Fields[tt.wantField] == "" {
+				t.Errorf("fields = %v, want an error for %q", apiErr.Fields, tt.wantField)
+			}
+		})
+	}
+}
+
+func TestDecodeTooLarge(t *testing.T) {
+	t.Parallel()
+	w := httptest.NewRecorder()
+	r := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/", strings.NewReader(`{"name":"`+strings.Repeat("x", 100)+`"}`))
+	r.Body = http.MaxBytesReader(w, r.Body, 10)
+	var in struct {
+		Name string `json:"name"`
+	}
+	if apiErr, ok := errors.AsType[*Error](Decode(r, &in)); !ok || apiErr.Status != http.StatusRequestEntityTooLarge {
+		t.Errorf("Decode of an oversized body = %v, want a 413 *Error", apiErr)
+	}
+}
