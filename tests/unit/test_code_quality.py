@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from rendering import REPO_ROOT
 
 PYTHON_PATHS = ["scaffold", "tests", "scripts"]
