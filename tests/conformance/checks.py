@@ -23,6 +23,7 @@ from services import port_is_open
 
 from conformance.harness import (
     BuiltProject,
+    OtlpCollector,
     Response,
     Service,
     TableLock,
@@ -259,6 +260,38 @@ def check_metrics(svc: Service) -> None:
     resp = svc.get("/metrics", headers={"Accept": "text/plain"})
     if resp.status != 200 or b"# TYPE " not in resp.body:
         raise _fail("GET /metrics", "200 in the Prometheus text format", str(resp))
+
+
+TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _trace_id(record: dict[str, Any]) -> object:
+    for key, value in record.items():
+        if re.sub(r"[^a-z]", "", key.lower()) == "traceid":
+            return value
+    return None
+
+
+def check_tracing(svc: Service, collector: OtlpCollector) -> None:
+    """With OTEL_EXPORTER_OTLP_ENDPOINT set: access lines carry the trace id, spans get exported."""
+    resp = svc.get(f"{ITEMS}/{uuid.uuid4().hex}")
+    found = access_lines(svc, resp.request_id or "")
+    if not found:
+        raise _fail(f"access line of {resp.method} {resp.path}", "one", "none")
+    trace_id = _trace_id(found[0])
+    if not isinstance(trace_id, str) or not TRACE_ID.match(trace_id) or set(trace_id) == {"0"}:
+        raise _fail("trace id in the access line with tracing on", "32 hex digits", found[0])
+    # Exporters batch; shutdown flushes, so the spans must be out by exit.
+    svc.signal(signal.SIGTERM)
+    code = svc.wait(_seconds(svc.config["SHUTDOWN_TIMEOUT"]) + 1)
+    if code != 0:
+        raise _fail("exit after SIGTERM with tracing on", 0, f"{code}\n{svc.output()}")
+    if not collector.trace_posts():
+        raise _fail(
+            f"OTLP exports to {collector.endpoint}/v1/traces by exit",
+            "at least one",
+            f"none (posts: {collector.posts})",
+        )
 
 
 # --- request ids

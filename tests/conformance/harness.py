@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import http.client
+import http.server
 import json
 import os
 import re
@@ -541,3 +542,48 @@ def parse_rfc3339(value: str) -> datetime:
         sign = 1 if zone[0] == "+" else -1
         tz = timezone(sign * timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6])))
     return datetime(year, month, day, hour, minute, second, micro, tzinfo=tz)
+
+
+# --- a stand-in OpenTelemetry collector
+
+
+class OtlpCollector:
+    """Accepts OTLP/HTTP exports on 127.0.0.1 and remembers what was posted where."""
+
+    def __init__(self) -> None:
+        self.posts: list[tuple[str, str, int]] = []
+        collector = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                self.rfile.read(length)
+                collector.posts.append((self.path, self.headers.get("Content-Type", ""), length))
+                # An empty export response is valid in both protobuf and JSON encodings.
+                body = b"{}" if "json" in self.headers.get("Content-Type", "") else b""
+                self.send_response(200)
+                self.send_header("Content-Type", self.headers.get("Content-Type", ""))
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer((HOST, 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{HOST}:{self.server.server_address[1]}"
+
+    def trace_posts(self) -> list[tuple[str, str, int]]:
+        return [post for post in self.posts if post[0].rstrip("/").endswith("/v1/traces")]
+
+    def __enter__(self) -> OtlpCollector:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()

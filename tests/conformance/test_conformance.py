@@ -13,7 +13,7 @@ from services import PostgresServer, RedisServer
 
 from conformance import checks
 from conformance.deploy import Dependencies, observed, provision
-from conformance.harness import BuiltProject, Service, TableLock
+from conformance.harness import BuiltProject, OtlpCollector, Service, TableLock
 from conformance.stacks import Variant
 
 pytestmark = pytest.mark.conformance
@@ -80,6 +80,21 @@ def test_metrics(service: Service, variant: Variant) -> None:
         pytest.skip("/metrics belongs to the microservice architecture only")
     with observed(service):
         checks.check_metrics(service)
+
+
+def test_tracing_when_an_endpoint_is_set(
+    variant: Variant, project: BuiltProject, deps: Dependencies
+) -> None:
+    if variant.architecture != "microservice":
+        pytest.skip("OpenTelemetry tracing belongs to the microservice architecture only")
+    with OtlpCollector() as collector:
+        env = deps.env(
+            OTEL_EXPORTER_OTLP_ENDPOINT=collector.endpoint, OTEL_SERVICE_NAME="conformance"
+        )
+        with Service(project, env) as svc:
+            svc.wait_serving()
+            checks.check_tracing(svc, collector)
+            checks.check_log_lines(svc)
 
 
 # --- request ids and logs
