@@ -125,6 +125,21 @@ def _wait_gone(pid: int, timeout: float) -> bool:
     return True
 
 
+def _children(pid: int) -> list[int]:
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if int(stat.read_text().rpartition(")")[2].split()[1]) == pid:
+                kids.append(int(stat.parent.name))
+    return kids
+
+
+def _signal_tree(pid: int, signum: int) -> None:
+    for target in (pid, *_children(pid)):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(target, signum)
+
+
 def _run(argv: Sequence[str], *, what: str, timeout: float = 60, cwd: Path | None = None) -> str:
     proc = subprocess.run(
         argv, capture_output=True, text=True, timeout=timeout, check=False, cwd=cwd
@@ -299,6 +314,7 @@ class PostgresServer:
         if not self.running:
             return
         pid = self._postmaster_pid()
+        self.resume()
         _run(
             [
                 *self._as_user,
@@ -332,6 +348,17 @@ class PostgresServer:
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
             _RUNNING.discard(self)
+
+    def pause(self) -> None:
+        """Freeze the server and its backends: connections stay open, nothing answers."""
+        pid = self._postmaster_pid()
+        assert pid is not None and self.running, "postgres is not running"
+        _signal_tree(pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        pid = self._postmaster_pid()
+        if pid is not None:
+            _signal_tree(pid, signal.SIGCONT)
 
     def _postmaster_pid(self) -> int | None:
         try:
@@ -480,6 +507,16 @@ class RedisServer:
             ) from exc
         return self
 
+    def pause(self) -> None:
+        """Freeze the server: connections stay open, nothing answers."""
+        assert self._pid is not None and self.running, "redis is not running"
+        os.kill(self._pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if self._pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGCONT)
+
     def _read_pid(self, timeout: float) -> int:
         # The daemon writes its pidfile after forking: it may be missing or
         # empty for a moment.
@@ -501,6 +538,7 @@ class RedisServer:
                 pid = self._read_pid(timeout=2)
         if pid is not None and _pid_alive(pid):
             os.kill(pid, signal.SIGTERM)
+            os.kill(pid, signal.SIGCONT)  # a paused server must wake up to exit
             if not _wait_gone(pid, timeout=10):
                 os.kill(pid, signal.SIGKILL)
                 _wait_gone(pid, timeout=5)
@@ -516,7 +554,7 @@ class RedisServer:
             shutil.rmtree(self.root, ignore_errors=True)
             _RUNNING.discard(self)
 
-    def command(self, *args: str | int, db: int | None = None) -> object:
+    def command(self, *args: str | int, db: int | None = None, timeout: float = 5) -> object:
         """Send one command over RESP (no redis-cli needed) and return its decoded reply."""
         commands: list[tuple[str | int, ...]] = [("SELECT", db)] if db is not None else []
         commands.append(args)
@@ -526,7 +564,7 @@ class RedisServer:
             payload += b"*%d\r\n" % len(parts) + b"".join(
                 b"$%d\r\n%s\r\n" % (len(p), p) for p in parts
             )
-        with socket.create_connection((HOST, self.port), timeout=5) as sock:
+        with socket.create_connection((HOST, self.port), timeout=timeout) as sock:
             sock.sendall(payload)
             reader = sock.makefile("rb")
             replies = [_read_resp(reader) for _ in commands]

@@ -165,6 +165,51 @@ def check_readiness_follows(
     check_readyz(svc, dependencies)
 
 
+def check_hung_dependency(
+    svc: Service,
+    dependencies: Sequence[str],
+    failing: str,
+    pause: Callable[[], object],
+    resume: Callable[[], object],
+    known_id: object,
+    margin: float = 1.5,
+) -> None:
+    """A dependency that accepts but never answers: /readyz still answers 503 within about
+    a second, requests still answer within REQUEST_TIMEOUT, and all is well once it wakes."""
+    check_readyz(svc, dependencies)
+    limit = _seconds(svc.config["REQUEST_TIMEOUT"])
+    pause()
+    try:
+        ready = svc.get("/readyz", timeout=10)
+        if ready.status != 503 or ready.elapsed > 1 + margin:
+            raise _fail(
+                f"GET /readyz with {failing} hung",
+                f"503 within {1 + margin:.1f}s",
+                f"{ready.status} after {ready.elapsed:.2f}s: {ready.body[:200]!r}",
+            )
+        body = ready.json()
+        checks = body.get("checks") if isinstance(body, dict) else None
+        if not isinstance(checks, dict) or checks.get(failing) in (None, "ok"):
+            raise _fail(f"GET /readyz with {failing} hung", f"checks.{failing} not 'ok'", body)
+        item = svc.get(f"{ITEMS}/{unknown_id_like(known_id)}", timeout=limit + 10)
+        if item.elapsed > limit + margin:
+            raise _fail(
+                f"GET {ITEMS}/{{id}} with {failing} hung (REQUEST_TIMEOUT={limit}s)",
+                f"an answer within {limit + margin:.1f}s",
+                f"{item.status} after {item.elapsed:.2f}s",
+            )
+        if item.status not in (404, 504):
+            raise _fail(f"GET {ITEMS}/{{unknown id}} with {failing} hung", "404 or 504", str(item))
+        if item.status == 504:
+            assert_error(item, 504)
+    finally:
+        resume()
+    resp = _poll(svc, "/readyz", lambda r: r.status == 200, 15)
+    if resp.status != 200:
+        raise _fail(f"GET /readyz after {failing} woke up (within 15s)", 200, str(resp))
+    check_readyz(svc, dependencies)
+
+
 # --- the example resource
 
 

@@ -144,7 +144,7 @@ def test_handler_past_request_timeout_is_504(
 # --- readiness follows the dependencies
 
 
-def test_readiness_follows_dependencies(
+def test_readiness_follows_dependencies_that_stop_or_hang(
     variant: Variant, project: BuiltProject, request: pytest.FixtureRequest
 ) -> None:
     if not variant.dependencies:
@@ -167,6 +167,20 @@ def test_readiness_follows_dependencies(
             if postgres is not None:
                 checks.check_readiness_follows(
                     svc, variant.dependencies, "postgres", postgres.stop, postgres.start
+                )
+            item = checks.check_item_roundtrip(svc)
+            if redis is not None:
+                checks.check_hung_dependency(
+                    svc, variant.dependencies, "redis", redis.pause, redis.resume, item["id"]
+                )
+            if postgres is not None:
+                checks.check_hung_dependency(
+                    svc,
+                    variant.dependencies,
+                    "postgres",
+                    postgres.pause,
+                    postgres.resume,
+                    item["id"],
                 )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 import services
 from services import PostgresServer, RedisServer, port_is_open
@@ -73,3 +75,21 @@ def test_missing_binaries_name_the_debian_package(monkeypatch: pytest.MonkeyPatc
         PostgresServer()
     with pytest.raises(services.MissingServiceBinary, match="Debian package 'redis-server'"):
         RedisServer()
+
+
+def test_paused_servers_accept_but_never_answer() -> None:
+    with PostgresServer() as pg, RedisServer() as rd:
+        pg.psql("SELECT 1")
+        rd.pause()
+        pg.pause()
+        try:
+            assert port_is_open(rd.port)
+            with pytest.raises(OSError, match="timed out"):
+                rd.command("PING", timeout=0.5)
+            with pytest.raises(subprocess.TimeoutExpired):
+                pg.psql("SELECT 1", timeout=1)
+        finally:
+            rd.resume()
+            pg.resume()
+        assert rd.command("PING") == "PONG"
+        assert pg.psql("SELECT 1") == "1"
