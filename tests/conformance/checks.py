@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from services import port_is_open
+from services import PostgresServer, RedisServer, port_is_open
 
 from conformance.harness import (
     BuiltProject,
@@ -238,6 +238,42 @@ def check_item_roundtrip(svc: Service) -> dict[str, Any]:
                 f"GET {ITEMS}/{{id}} ({attempt} read) body", f"the POST body {item}", fetched.json()
             )
     return item
+
+
+def check_item_stored_in_postgres(
+    svc: Service, server: PostgresServer, database: str, item_id: object
+) -> None:
+    """A created item is a row of the migrated items table."""
+    count = server.psql(
+        f"SELECT count(*) FROM {ITEMS_TABLE} WHERE id::text = '{item_id}'", database
+    )
+    if count != "1":
+        raise _fail(f"rows of {ITEMS_TABLE} with the created id {item_id}", 1, count)
+
+
+def check_reads_through_redis(
+    svc: Service, redis: RedisServer, db: int, lock: TableLock | None, item: dict[str, Any]
+) -> None:
+    """A read fills Redis, and the next read is answered from it even with the table locked."""
+    redis.flushdb(db)
+    first = svc.get(f"{ITEMS}/{item['id']}")
+    if first.status != 200:
+        raise _fail(f"GET {ITEMS}/{{id}} of a created item", 200, str(first))
+    deadline = time.monotonic() + 3
+    while redis.dbsize(db) == 0:
+        if time.monotonic() > deadline:
+            raise _fail(f"keys in Redis db {db} after a read (cache=redis)", ">= 1", 0)
+        time.sleep(0.02)
+    if lock is None:
+        return
+    with lock:
+        cached = svc.get(f"{ITEMS}/{item['id']}", timeout=10)
+    if cached.status != 200 or cached.json() != item:
+        raise _fail(
+            f"GET {ITEMS}/{{id}} of a cached item while {ITEMS_TABLE} is locked",
+            f"200 with {item} from Redis",
+            str(cached),
+        )
 
 
 def unknown_id_like(known: object) -> str:

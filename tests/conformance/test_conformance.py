@@ -45,6 +45,20 @@ def test_item_is_created_and_read_back(service: Service) -> None:
         checks.check_item_roundtrip(service)
 
 
+def test_items_are_stored_in_postgres_and_read_through_redis(
+    service: Service, variant: Variant, deps: Dependencies, item: dict[str, object]
+) -> None:
+    if deps.postgres is None and deps.redis is None:
+        pytest.skip("database=none cache=none: the in-memory store has nothing to observe")
+    lock = None
+    with observed(service):
+        if deps.postgres is not None and deps.database is not None:
+            checks.check_item_stored_in_postgres(service, deps.postgres, deps.database, item["id"])
+            lock = TableLock(deps.postgres, deps.database, checks.ITEMS_TABLE)
+        if deps.redis is not None and deps.redis_db is not None:
+            checks.check_reads_through_redis(service, deps.redis, deps.redis_db, lock, item)
+
+
 def test_unknown_item_is_404(service: Service, item: dict[str, object]) -> None:
     with observed(service):
         checks.check_item_not_found(service, item["id"])

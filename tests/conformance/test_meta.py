@@ -52,6 +52,13 @@ def _timeout_is_504(svc: Service, deps: Dependencies) -> None:
     checks.check_request_timeout(svc, lock, item["id"])
 
 
+def _reads_through_redis(svc: Service, deps: Dependencies) -> None:
+    assert deps.postgres and deps.database and deps.redis and deps.redis_db is not None
+    item = checks.check_item_roundtrip(svc)
+    lock = TableLock(deps.postgres, deps.database, checks.ITEMS_TABLE)
+    checks.check_reads_through_redis(svc, deps.redis, deps.redis_db, lock, item)
+
+
 def _sigterm_exits_zero(svc: Service, deps: Dependencies) -> None:
     checks.check_graceful_shutdown(svc, None, ())
 
@@ -130,6 +137,14 @@ GO_MUTATIONS = (
         r"Status:(\s+)http\.StatusGatewayTimeout,",
         r"Status:\1http.StatusInternalServerError,",
         _timeout_is_504,
+        with_dependencies=True,
+    ),
+    Mutation(
+        "cache-bypassed",
+        "cmd/{slug}/serve.go",
+        r"^\s*deps\.Items = items\.NewCachedStore\(deps\.Items, rdb, logger\)\n",
+        "",
+        _reads_through_redis,
         with_dependencies=True,
     ),
 )
