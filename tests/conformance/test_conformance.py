@@ -89,11 +89,12 @@ def test_wrong_method_is_405(service: Service) -> None:
         checks.check_wrong_method(service)
 
 
-def test_metrics(service: Service, variant: Variant) -> None:
-    if variant.architecture != "microservice":
-        pytest.skip("/metrics belongs to the microservice architecture only")
+def test_metrics_only_in_microservices(service: Service, variant: Variant) -> None:
     with observed(service):
-        checks.check_metrics(service)
+        if variant.architecture == "microservice":
+            checks.check_metrics(service)
+        else:
+            checks.assert_error(service.get("/metrics"), 404, "not_found")
 
 
 def test_tracing_when_an_endpoint_is_set(
