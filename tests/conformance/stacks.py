@@ -38,10 +38,12 @@ GO_STDLIB = StackDescriptor(
     stack="go",
     framework="stdlib",
     marker="go",
-    build=(("go", "build", "-o", "bin/{slug}", "./cmd/{slug}"),),
+    # The project's own build: -trimpath keeps Go's build cache valid across
+    # projects rendered into different directories.
+    build=(("make", "build"),),
     migrate=("bin/{slug}", "migrate"),
     serve=("bin/{slug}",),
-    tools=("go",),
+    tools=("go", "make"),
     # The rendered go.mod and go.sum must be enough: no toolchain download, no
     # silent go.sum edits.
     env={"GOTOOLCHAIN": "local", "GOFLAGS": "-mod=readonly"},
