@@ -1,0 +1,159 @@
+"""Rendered Go projects build, lint and pass their own tests with nothing but Go.
+
+One test per combination renders the project once and runs, in order, what a
+developer and CI run on it: the frozen build, module verification, tidiness,
+vet, then `make lint test build` (golangci-lint with zero findings, the
+race-enabled tests against real PostgreSQL and Redis, where no test may skip,
+and the binary), and `make fmt`, which must leave the rendered tree unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from rendering import render_project
+
+pytestmark = [pytest.mark.toolchain, pytest.mark.go]
+
+GOLANGCI_LINT_VERSION = "v2.15.0"
+
+# Every architecture with both dependencies, plus each dependency left out once.
+COMBINATIONS = [
+    ("monolith", "postgres", "redis"),
+    ("microservice", "postgres", "redis"),
+    ("serverless", "postgres", "redis"),
+    ("monolith", "none", "none"),
+    ("microservice", "postgres", "none"),
+    ("serverless", "none", "redis"),
+]
+
+# Tests that only run against a real dependency: proof that the integration tests ran.
+INTEGRATION_TESTS = {
+    "postgres": ["TestPostgresStore", "TestRunServes"],
+    "redis": ["TestCachedStore", "TestCachedStoreReadsThroughRedis", "TestRunServes"],
+}
+
+
+def golangci_lint() -> str:
+    """The golangci-lint command: $GOLANGCI_LINT, an installed one, or `go run` at the pin."""
+    if configured := os.environ.get("GOLANGCI_LINT"):
+        return configured
+    gopath_bin = Path(go_output("env", "GOPATH") or Path.home() / "go") / "bin" / "golangci-lint"
+    installed = shutil.which("golangci-lint") or (str(gopath_bin) if gopath_bin.exists() else None)
+    if installed:
+        return installed
+    return f"go run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@{GOLANGCI_LINT_VERSION}"
+
+
+def go_output(*args: str) -> str:
+    result = subprocess.run(["go", *args], capture_output=True, text=True, check=False)
+    return result.stdout.strip()
+
+
+def run(argv: Sequence[str], cwd: Path, env: dict[str, str], timeout: float = 900) -> str:
+    result = subprocess.run(
+        list(argv), cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, f"{' '.join(argv)} exited {result.returncode}:\n{output}"
+    return output
+
+
+def go_test_results(events_json: str) -> tuple[set[str], list[str], list[str]]:
+    """Passed tests, failed tests and skipped tests of a `go test -json` run."""
+    passed: set[str] = set()
+    failed: list[str] = []
+    skipped: list[str] = []
+    for line in events_json.splitlines():
+        if not line.startswith("{"):
+            continue
+        event = json.loads(line)
+        test = event.get("Test")
+        action = event.get("Action")
+        if action == "fail":
+            failed.append(f"{event['Package']} {test or '(package)'}")
+        elif test and action == "skip":
+            skipped.append(f"{event['Package']} {test}")
+        elif test and action == "pass":
+            passed.add(test.split("/")[0])
+    return passed, failed, skipped
+
+
+@pytest.fixture(scope="module")
+def go_env() -> dict[str, str]:
+    if shutil.which("go") is None or shutil.which("make") is None:
+        pytest.fail("the Go toolchain tests need `go` and `make` on PATH", pytrace=False)
+    return {
+        **os.environ,
+        # The rendered go.mod and go.sum must be enough: no toolchain download,
+        # no silent edits to them.
+        "GOTOOLCHAIN": "local",
+        # -trimpath keeps the project's directory out of build cache keys, so
+        # renders in fresh temporary directories reuse the last run's builds.
+        "GOFLAGS": "-mod=readonly -trimpath",
+        # The race detector otherwise waits a second before each test binary exits.
+        "GORACE": "atexit_sleep_ms=0",
+    }
+
+
+@pytest.mark.parametrize(
+    ("architecture", "database", "cache"),
+    COMBINATIONS,
+    ids=["-".join(combination) for combination in COMBINATIONS],
+)
+def test_go_project(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    go_env: dict[str, str],
+    architecture: str,
+    database: str,
+    cache: str,
+) -> None:
+    project = render_project(tmp_path, architecture=architecture, database=database, cache=cache)
+    env = dict(go_env)
+    if database == "postgres":
+        postgres = request.getfixturevalue("postgres")
+        env["DATABASE_URL"] = postgres.create_database(f"go_{architecture}_{cache}")
+    if cache == "redis":
+        redis = request.getfixturevalue("redis")
+        env["REDIS_URL"] = redis.db_url(redis.new_db_index())
+    git = ["git", "-c", "user.name=scaffold", "-c", "user.email=scaffold@example.invalid"]
+    run(["git", "init", "--quiet"], project, env)
+    run(["git", "add", "--all"], project, env)
+    run([*git, "commit", "--quiet", "--message", "rendered"], project, env)
+
+    run(["go", "build", "-mod=readonly", "./..."], project, env)
+    run(["go", "mod", "verify"], project, env)
+    run(["go", "mod", "tidy", "-diff"], project, env)
+    run(["go", "vet", "./..."], project, env)
+
+    # `make test` runs `go test -race ./...`; -json lets its results be read
+    # and -count=1 makes every test really run.
+    lint = golangci_lint()
+    output = run(
+        ["make", "lint", "test", "build", f"GOLANGCI_LINT={lint}", "TESTFLAGS=-count=1 -json"],
+        project,
+        env,
+    )
+    passed, failed, skipped = go_test_results(output)
+    assert not failed, f"failed: {failed}\n{output[-5000:]}"
+    assert not skipped, f"skipped with DATABASE_URL and REDIS_URL set: {skipped}"
+    expected = {"TestRunServes", "TestReadyz", "TestRequestTimeout", "TestPanicRecovery"}
+    for dependency in (database, cache):
+        expected.update(INTEGRATION_TESTS.get(dependency, []))
+    if architecture == "serverless":
+        expected.add("TestLambdaHandler")
+    if architecture == "microservice":
+        expected.update({"TestMetrics", "TestLogsCarryTraceIDs"})
+    assert expected <= passed, f"did not pass: {sorted(expected - passed)}"
+    assert (project / "bin" / "orders-api").is_file()
+
+    run(["make", "fmt", f"GOLANGCI_LINT={lint}"], project, env)
+    status = run(["git", "status", "--porcelain"], project, env)
+    assert status == "", f"make fmt or make build changed the rendered tree:\n{status}"
