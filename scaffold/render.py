@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import shutil
+import subprocess
 import tempfile
 import warnings
 from collections.abc import Iterator, Mapping
@@ -61,7 +62,10 @@ def new_project(
     """Render a new project into ``dest``; raise a ScaffoldError and write nothing on failure."""
     dest = Path(dest).absolute()
     _check_destination(dest, force=force)
-    template = template or str(bundled_template())
+    if template is None:
+        bundled = bundled_template()
+        template = str(bundled)
+        vcs_ref = vcs_ref or _committed_ref(bundled)
     _check_template(template)
     data = catalog.normalise(answers)
     user_defaults = {"project_name": _name_from(dest)}
@@ -79,6 +83,26 @@ def new_project(
         if not pretend:
             _move_into_place(scratch, dest)
     return Rendered(dest=dest, answers=final, files=files)
+
+
+def _committed_ref(checkout: Path) -> str | None:
+    """The commit to render from the bundled checkout when it has no release tag.
+
+    copier renders the newest tag by default, but falls back to HEAD *with uncommitted
+    changes* when there is none, and records a commit that exists only in its scratch
+    clone, which `copier update` can never find again. Naming HEAD's commit renders
+    what is committed and records a commit the checkout has.
+    """
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", "-C", str(checkout), *args], capture_output=True, text=True, check=False
+        )
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    if not git("rev-parse", "--is-inside-work-tree") or git("tag", "--list"):
+        return None
+    return git("rev-parse", "HEAD") or None
 
 
 def _name_from(dest: Path) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -201,3 +202,19 @@ def test_list_json_is_the_catalog() -> None:
         "combinations"
     ]
     assert data["databases"] == ["postgres", "none"]
+
+
+def test_bundled_checkout_renders_its_committed_state_and_records_a_real_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checkout = tmp_path / "scaffold"
+    subprocess.run(["git", "clone", "-q", str(REPO_ROOT), str(checkout)], check=True)
+    (checkout / "templates" / "go" / "uncommitted.txt").write_text("work in progress\n")
+    monkeypatch.setattr(render, "bundled_template", lambda: checkout)
+
+    rendered = render.new_project(tmp_path / "svc", {})
+
+    assert "uncommitted.txt" not in rendered.files
+    commit = str(rendered.answers["_commit"])
+    exists = subprocess.run(["git", "-C", str(checkout), "cat-file", "-e", f"{commit}^{{commit}}"])
+    assert exists.returncode == 0, f"_commit {commit} is not a commit of the template checkout"
