@@ -20,7 +20,7 @@ for path in (TESTS_DIR, REPO_ROOT):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from services import MissingServiceBinary, PostgresServer, RedisServer, stop_all  # noqa: E402
+from services import PostgresServer, RedisServer, running, stop_all  # noqa: E402
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
@@ -43,20 +43,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
     """A PostgreSQL server for the whole session; ``create_database`` per project."""
-    try:
-        server = PostgresServer()
-    except MissingServiceBinary as exc:
-        pytest.fail(str(exc), pytrace=False)
-    with server:
-        yield server
+    yield from running(PostgresServer)
 
 
 @pytest.fixture(scope="session")
 def redis() -> Iterator[RedisServer]:
     """A Redis server for the whole session; ``new_db_index`` per project."""
-    try:
-        server = RedisServer()
-    except MissingServiceBinary as exc:
-        pytest.fail(str(exc), pytrace=False)
-    with server:
-        yield server
+    yield from running(RedisServer)

@@ -23,8 +23,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar
+
+import pytest
 
 __all__ = [
     "MissingServiceBinary",
@@ -613,3 +616,16 @@ def _read_resp(reader: object) -> object:
         count = int(rest)
         return None if count < 0 else [_read_resp(reader) for _ in range(count)]
     raise ValueError(f"unexpected RESP reply {line!r}")
+
+
+ServerT = TypeVar("ServerT", PostgresServer, RedisServer)
+
+
+def running(factory: Callable[[], ServerT]) -> Iterator[ServerT]:
+    """Body of a fixture: start a server, yield it, stop it; a missing binary fails the test."""
+    try:
+        server = factory()
+    except MissingServiceBinary as exc:
+        pytest.fail(str(exc), pytrace=False)
+    with server:
+        yield server

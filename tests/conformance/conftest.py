@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from services import MissingServiceBinary, PostgresServer, RedisServer
+from services import PostgresServer, RedisServer, running
 
 from conformance import checks
 from conformance.deploy import Dependencies, provision, render_and_build
@@ -76,24 +76,13 @@ def item(service: Service) -> dict[str, object]:
     return checks.check_item_roundtrip(service)
 
 
-def _disposable(
-    factory: type[PostgresServer] | type[RedisServer],
-) -> Iterator[PostgresServer | RedisServer]:
-    try:
-        server = factory()
-    except MissingServiceBinary as exc:
-        pytest.fail(str(exc), pytrace=False)
-    with server:
-        yield server
-
-
 @pytest.fixture(scope="session")
 def disposable_postgres() -> Iterator[PostgresServer]:
     """A Postgres that tests may stop and start; never the shared one."""
-    yield from _disposable(PostgresServer)  # type: ignore[misc]
+    yield from running(PostgresServer)
 
 
 @pytest.fixture(scope="session")
 def disposable_redis() -> Iterator[RedisServer]:
     """A Redis that tests may stop and start; never the shared one."""
-    yield from _disposable(RedisServer)  # type: ignore[misc]
+    yield from running(RedisServer)
