@@ -116,7 +116,6 @@ def tools() -> dict[str, str]:
             "actionlint",
             _ACTIONLINT,
             gopath_bin / "actionlint",
-            Path("/root/go/bin/actionlint"),
             env="ACTIONLINT",
         ),
         "shellcheck": _find_tool("shellcheck", _PIP),
