@@ -16,7 +16,6 @@ from scaffold.errors import InvalidAnswerError
 @dataclass(frozen=True)
 class Stack:
     name: str
-    label: str
     frameworks: tuple[str, ...]
     architectures: tuple[str, ...]
 
@@ -34,7 +33,7 @@ CACHES = ("redis", "none")
 CI_PROVIDERS = ("github", "gitlab", "none")
 
 STACKS: Mapping[str, Stack] = {
-    "go": Stack("go", "Go", frameworks=("stdlib",), architectures=ARCHITECTURES),
+    "go": Stack("go", frameworks=("stdlib",), architectures=ARCHITECTURES),
 }
 
 # Every question of copier.yml; answers outside this set are refused rather than ignored.
