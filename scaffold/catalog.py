@@ -31,6 +31,7 @@ ARCHITECTURES = ("monolith", "microservice", "serverless")
 DATABASES = ("postgres", "none")
 CACHES = ("redis", "none")
 CI_PROVIDERS = ("github", "gitlab", "none")
+LICENSES = ("MIT", "Apache-2.0", "Proprietary")
 
 STACKS: Mapping[str, Stack] = {
     "go": Stack("go", frameworks=("stdlib",), architectures=ARCHITECTURES),
@@ -98,6 +99,7 @@ def normalise(answers: Mapping[str, Any]) -> dict[str, Any]:
         ("database", DATABASES),
         ("cache", CACHES),
         ("ci", CI_PROVIDERS),
+        ("license", LICENSES),
     ):
         if key in result:
             _one_of(key, result[key], allowed)

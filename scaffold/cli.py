@@ -11,8 +11,12 @@ from typing import Annotated, Any, NoReturn
 import typer
 import yaml
 
-from scaffold import __version__, catalog
+from scaffold import __version__, catalog, config
 from scaffold.errors import ScaffoldError, UsageError
+
+# `check` and `update` tell scripts what they found beyond success (0) and errors (1, 2).
+EXIT_DRIFT = 3
+EXIT_CONFLICTS = 4
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -49,7 +53,20 @@ def main(
       scaffold new orders-api --stack go --arch microservice --db postgres --cache redis
       scaffold new billing --data-file answers.yml --defaults
       scaffold list --json
+      scaffold update && scaffold check --json
     """
+
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help=f"Org config file (default: ${config.ENV_VAR}, then {config.user_config_path()}).",
+    ),
+]
+ProjectArgument = Annotated[
+    Path, typer.Argument(help="The generated project (default: the current directory).")
+]
 
 
 def _parse_data(pairs: list[str], data_file: Path | None) -> dict[str, Any]:
@@ -106,9 +123,11 @@ def new(
     pretend: Annotated[
         bool, typer.Option("--pretend", help="Show what would be created; write nothing.")
     ] = False,
+    config_file: ConfigOption = None,
 ) -> None:
     """Create a new service."""
     try:
+        org = config.load(config_file)
         answers = _parse_data(data or [], data_file)
         flags = {
             "stack": stack,
@@ -137,6 +156,7 @@ def new(
             defaults=not interactive,
             force=force,
             pretend=pretend,
+            config=org,
         )
     except ScaffoldError as error:
         _fail(error)
@@ -192,3 +212,119 @@ def list_(
         f"\nEvery combination takes database {'|'.join(catalog.DATABASES)}, "
         f"cache {'|'.join(catalog.CACHES)} and ci {'|'.join(catalog.CI_PROVIDERS)}."
     )
+
+
+@app.command()
+def update(
+    project: ProjectArgument = Path(),
+    vcs_ref: Annotated[
+        str | None, typer.Option(help="Template version to update to (default: newest or pinned).")
+    ] = None,
+    conflict: Annotated[
+        str, typer.Option(help="inline: conflict markers in the file; rej: a .rej file beside it.")
+    ] = "inline",
+    pretend: Annotated[
+        bool, typer.Option("--pretend", help="Show what would change; write nothing.")
+    ] = False,
+    config_file: ConfigOption = None,
+) -> None:
+    """Bring a generated project to a newer template version, keeping the owner's edits.
+
+    Exits 4 while files are left with conflicts to resolve.
+    """
+    from scaffold.update import update_project
+
+    if conflict not in ("inline", "rej"):
+        _fail(UsageError(f"--conflict must be inline or rej, got {conflict!r}"))
+    try:
+        updated = update_project(
+            project,
+            vcs_ref=vcs_ref,
+            conflict="rej" if conflict == "rej" else "inline",
+            pretend=pretend,
+            config=config.load(config_file),
+        )
+    except ScaffoldError as error:
+        _fail(error)
+    if updated.previous == updated.current:
+        typer.echo(f"{_shown(updated.project)} is already on template {updated.current}")
+        return
+    verb = "Would update" if pretend else "Updated"
+    where = _shown(updated.project)
+    typer.echo(f"{verb} {where}: template {updated.previous} -> {updated.current}")
+    if updated.conflicts:
+        typer.echo(f"\n{len(updated.conflicts)} file(s) need their conflicts resolved:")
+        for name in updated.conflicts:
+            typer.echo(f"  {name}")
+        typer.echo("Resolve them, then review and commit the update.")
+        raise typer.Exit(EXIT_CONFLICTS)
+    typer.echo("Review the changes (git diff) and commit them.")
+
+
+@app.command()
+def check(
+    project: ProjectArgument = Path(),
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    config_file: ConfigOption = None,
+) -> None:
+    """Drift check for CI: exit 0 on the newest (or pinned) template version, 3 when not.
+
+    Exits 4 when the project is current but holds unresolved update conflicts.
+    """
+    from scaffold.update import check_project
+
+    try:
+        checked = check_project(project, config=config.load(config_file))
+    except ScaffoldError as error:
+        _fail(error)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "project": str(checked.project),
+                    "template": checked.source,
+                    "current": checked.current,
+                    "target": checked.target,
+                    "pin": checked.pin,
+                    "status": checked.status,
+                    "conflicts": checked.conflicts,
+                },
+                indent=2,
+            )
+        )
+    else:
+        pinned = f" (pinned {checked.pin})" if checked.pin else ""
+        messages = {
+            "up-to-date": f"up to date: template {checked.current}{pinned}",
+            "behind": f"behind: template {checked.current}, "
+            f"{checked.target}{pinned} is available; run scaffold update",
+            "ahead": f"ahead of the pin: template {checked.current}, pinned {checked.target}",
+        }
+        typer.echo(f"{_shown(checked.project)}: {messages[checked.status]}")
+        for name in checked.conflicts:
+            typer.echo(f"  unresolved conflict: {name}")
+    if checked.status != "up-to-date":
+        raise typer.Exit(EXIT_DRIFT)
+    if checked.conflicts:
+        raise typer.Exit(EXIT_CONFLICTS)
+
+
+@app.command()
+def diff(
+    project: ProjectArgument = Path(),
+    stat: Annotated[
+        bool, typer.Option("--stat", help="Only list changed files, with A, D or M.")
+    ] = False,
+) -> None:
+    """Show what the owner changed, against a fresh render of the recorded version and answers."""
+    from scaffold.update import diff_project
+
+    try:
+        changes = diff_project(project)
+    except ScaffoldError as error:
+        _fail(error)
+    for change in changes:
+        if stat:
+            typer.echo(f"{change.status[0].upper()} {change.path}")
+        else:
+            typer.echo(change.patch, nl=False)

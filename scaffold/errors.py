@@ -25,3 +25,11 @@ class DestinationError(ScaffoldError):
 
 class TemplateError(ScaffoldError):
     """The template source cannot be found or rendered."""
+
+
+class ConfigError(ScaffoldError):
+    """The org config cannot be read, or forbids what was asked."""
+
+
+class UpdateError(ScaffoldError):
+    """The project cannot be updated, checked or compared as it stands."""

@@ -1,4 +1,4 @@
-"""Rendering through copier: the only module that imports copier.
+"""New projects through copier.
 
 Every render happens in a private temporary directory and is moved into place only
 once it has fully succeeded, so a failure never leaves a half-rendered project or
@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import subprocess
 import tempfile
 import warnings
 from collections.abc import Iterator, Mapping
@@ -22,10 +21,11 @@ from typing import Any
 import copier
 import jinja2
 import yaml
-from copier.errors import CopierError, UserMessageError
+from copier.errors import CopierError, UnsafeTemplateError, UserMessageError
 
-from scaffold import catalog
-from scaffold.errors import DestinationError, InvalidAnswerError, TemplateError
+from scaffold import catalog, versions
+from scaffold.config import OrgConfig
+from scaffold.errors import ConfigError, DestinationError, InvalidAnswerError, TemplateError
 
 ANSWERS_FILE = ".copier-answers.yml"
 
@@ -58,51 +58,76 @@ def new_project(
     defaults: bool = True,
     force: bool = False,
     pretend: bool = False,
+    config: OrgConfig | None = None,
 ) -> Rendered:
     """Render a new project into ``dest``; raise a ScaffoldError and write nothing on failure."""
+    config = config or OrgConfig()
     dest = Path(dest).absolute()
     _check_destination(dest, force=force)
-    if template is None:
-        bundled = bundled_template()
-        template = str(bundled)
-        vcs_ref = vcs_ref or _committed_ref(bundled)
-    _check_template(template)
-    data = catalog.normalise(answers)
-    user_defaults = {"project_name": _name_from(dest)}
+    source = template_source(template, config)
+    ref = version_to_render(source, vcs_ref, config)
+    data = catalog.normalise(config.answers_for(answers))
+    if "stack" in data:
+        config.check_stack(data["stack"])
+    user_defaults = {**config.suggested(), "project_name": _name_from(dest)}
     with _scratch_dir(dest) as scratch:
-        _run_copy(
-            template,
-            scratch,
-            data,
-            user_defaults=user_defaults,
-            vcs_ref=vcs_ref,
-            defaults=defaults,
-        )
-        final = _read_answers(scratch)
+        with copier_errors(source):
+            copier.run_copy(
+                source,
+                scratch,
+                data=data,
+                user_defaults=user_defaults,
+                vcs_ref=ref,
+                defaults=defaults,
+                quiet=True,
+                unsafe=False,
+                cleanup_on_error=False,
+            )
+        final = read_answers(scratch)
+        # Interactive answers are only known now; nothing has been written yet.
+        config.check_stack(final["stack"])
         files = sorted(str(p.relative_to(scratch)) for p in scratch.rglob("*") if p.is_file())
         if not pretend:
             _move_into_place(scratch, dest)
     return Rendered(dest=dest, answers=final, files=files)
 
 
-def _committed_ref(checkout: Path) -> str | None:
-    """The commit to render from the bundled checkout when it has no release tag.
+def template_source(template: str | None, config: OrgConfig) -> str:
+    """The template to render: the org's when it fixes one, else --template, else bundled."""
+    if config.template is not None:
+        if template is not None and template != config.template:
+            raise ConfigError(
+                f"the template is fixed to {config.template} by {config.origin}; "
+                f"drop --template {template}"
+            )
+        template = config.template
+    source = template if template is not None else str(bundled_template())
+    _check_template(source)
+    return source
 
-    copier renders the newest tag by default, but falls back to HEAD *with uncommitted
-    changes* when there is none, and records a commit that exists only in its scratch
-    clone, which `copier update` can never find again. Naming HEAD's commit renders
-    what is committed and records a commit the checkout has.
-    """
 
-    def git(*args: str) -> str:
-        done = subprocess.run(
-            ["git", "-C", str(checkout), *args], capture_output=True, text=True, check=False
-        )
-        return done.stdout.strip() if done.returncode == 0 else ""
+def version_to_render(source: str, vcs_ref: str | None, config: OrgConfig) -> str | None:
+    """The tag or commit of ``source`` to render; None for a plain folder, which has none."""
+    if _is_plain_folder(source):
+        if config.pin is not None:
+            raise ConfigError(
+                f"{config.origin} pins version {config.pin.text}, "
+                f"but template {source} is a plain folder without versions"
+            )
+        return vcs_ref
+    return versions.target(source, pin=config.pin, ref=vcs_ref, follow_head=is_bundled(source))
 
-    if not git("rev-parse", "--is-inside-work-tree") or git("tag", "--list"):
-        return None
-    return git("rev-parse", "HEAD") or None
+
+def is_bundled(source: str) -> bool:
+    try:
+        return Path(source).resolve() == bundled_template().resolve()
+    except TemplateError:
+        return False
+
+
+def _is_plain_folder(source: str) -> bool:
+    path = Path(source)
+    return path.is_dir() and not (path / ".git").exists()
 
 
 def _name_from(dest: Path) -> str:
@@ -137,31 +162,15 @@ def _scratch_dir(dest: Path) -> Iterator[Path]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _run_copy(
-    template: str,
-    dest: Path,
-    data: dict[str, Any],
-    *,
-    user_defaults: dict[str, Any],
-    vcs_ref: str | None,
-    defaults: bool,
-) -> None:
+@contextmanager
+def copier_errors(template: str) -> Iterator[None]:
+    """Turn whatever copier raises into one-line ScaffoldErrors."""
     try:
         # copier warns about dirty local templates and untagged ones on stderr; neither
         # is the user's problem here, and real failures arrive as exceptions.
         with warnings.catch_warnings(), redirect_stderr(io.StringIO()):
             warnings.simplefilter("ignore")
-            copier.run_copy(
-                template,
-                dest,
-                data=data,
-                user_defaults=user_defaults,
-                vcs_ref=vcs_ref,
-                defaults=defaults,
-                quiet=True,
-                unsafe=False,
-                cleanup_on_error=False,
-            )
+            yield
     except KeyboardInterrupt:
         # copier's interrupt carries its whole answer state; the user only needs to know it stopped.
         raise KeyboardInterrupt from None
@@ -172,6 +181,12 @@ def _run_copy(
         raise TemplateError(f"template error in {where}: {_one_line(error)}") from None
     except jinja2.TemplateError as error:
         raise TemplateError(f"template {template} failed to render: {_one_line(error)}") from None
+    except UnsafeTemplateError as error:
+        features = str(error).split(":", 1)[-1].split(".", 1)[0].strip()
+        raise TemplateError(
+            f"template {template} uses {features}, which run commands on this machine; "
+            "review it, then add it to `trust` in copier's settings file to go on"
+        ) from None
     except CopierError as error:
         raise TemplateError(_one_line(error)) from None
     except (OSError, RuntimeError) as error:
@@ -183,7 +198,7 @@ def _one_line(error: BaseException) -> str:
     return text or type(error).__name__
 
 
-def _read_answers(project: Path) -> dict[str, Any]:
+def read_answers(project: Path) -> dict[str, Any]:
     answers_file = project / ANSWERS_FILE
     if not answers_file.is_file():
         raise TemplateError(

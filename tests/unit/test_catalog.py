@@ -33,6 +33,7 @@ def test_questions_match_copier_yml() -> None:
         ("database", set(catalog.DATABASES)),
         ("cache", set(catalog.CACHES)),
         ("ci", set(catalog.CI_PROVIDERS)),
+        ("license", set(catalog.LICENSES)),
     ],
 )
 def test_choices_match_copier_yml(question: str, expected: set[str]) -> None:
