@@ -19,6 +19,7 @@ import yaml
 from rendering import REPO_ROOT
 from typer.testing import CliRunner
 
+import scaffold.render
 from scaffold import config
 from scaffold.cli import EXIT_CONFLICTS, EXIT_DRIFT, app
 from scaffold.errors import ConfigError, TemplateError, UpdateError
@@ -410,3 +411,28 @@ def test_breaking_version_ships_a_migration_that_runs_only_when_trusted(
     assert answers["service_port"] == 9090
     assert "http_port" not in answers
     assert "9090" in (project / "compose.yaml").read_text()
+
+
+def test_bundled_template_renders_and_updates_to_its_own_head(
+    template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checkout scaffold runs from is the default source: its HEAD, never a stale tag."""
+    checkout = tmp_path / "checkout"
+    shutil.copytree(template, checkout)
+    (checkout / "templates/go/NOTES.md").write_text("Unreleased work in progress.\n")
+    commit(checkout, "after v2.0.0")
+    monkeypatch.setattr(scaffold.render, "bundled_template", lambda: checkout)
+
+    project = tmp_path / "orders-api"
+    new_project(project, {"project_name": "Orders API"})
+    git(project, "init", "--quiet")
+    commit(project, "rendered")
+    assert recorded_version(project).startswith("v2.0.0-1-g")
+    assert (project / "NOTES.md").is_file()
+    assert check_project(project).status == "up-to-date"
+
+    (checkout / "templates/go/NOTES.md").write_text("Released.\n")
+    commit(checkout, "release notes", tag="v2.1.0")
+    assert check_project(project).status == "behind"
+    assert update_project(project).current == "v2.1.0"
+    assert (project / "NOTES.md").read_text() == "Released.\n"
