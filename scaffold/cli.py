@@ -242,10 +242,15 @@ def update(
             vcs_ref=vcs_ref,
             conflict="rej" if conflict == "rej" else "inline",
             pretend=pretend,
+            # At a terminal, questions new in this template version are asked.
+            defaults=not sys.stdin.isatty(),
             config=config.load(config_file),
         )
     except ScaffoldError as error:
         _fail(error)
+    except KeyboardInterrupt:
+        typer.echo("error: interrupted; `git status` shows anything half-applied", err=True)
+        raise typer.Exit(130) from None
     if updated.previous == updated.current:
         typer.echo(f"{_shown(updated.project)} is already on template {updated.current}")
         return

@@ -96,9 +96,14 @@ def update_project(
     vcs_ref: str | None = None,
     conflict: Conflict = "inline",
     pretend: bool = False,
+    defaults: bool = True,
     config: OrgConfig | None = None,
 ) -> Updated:
-    """Merge the template's changes since the recorded version into the project."""
+    """Merge the template's changes since the recorded version into the project.
+
+    With ``defaults=False`` copier asks, at the terminal, the questions the recorded
+    answers do not cover yet; recorded answers are never asked again.
+    """
     config = config or OrgConfig()
     project = load_project(path)
     _require_clean_git(project.path)
@@ -113,10 +118,9 @@ def update_project(
             project.path,
             vcs_ref=target,
             data=dict(config.locked),
-            defaults=True,
+            defaults=defaults,
             overwrite=True,
-            # Migrations may rename answers; read them again after they ran.
-            skip_answered=False,
+            skip_answered=True,
             conflict=conflict,
             pretend=pretend,
             quiet=True,

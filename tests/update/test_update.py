@@ -2,8 +2,9 @@
 
 The template is this repository's own, committed into a throwaway repository and
 tagged: v1.0.0 as it is, v1.1.0 with one new file, v2.0.0 with a new file, a changed
-Makefile line and a removed file. A project rendered at v1.0.0 gets the kinds of edits
-owners make, then moves between versions with `scaffold update`, `check` and `diff`.
+Makefile line, a changed line in a file every stack shares and a removed file. A project
+rendered at v1.0.0 gets the kinds of edits owners make, then moves between versions with
+`scaffold update`, `check` and `diff`.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     commit(repo, "template v1.1: a security policy", tag="v1.1.0")
     (repo / "templates/go/CONTRIBUTING.md").write_text("Run `make lint test` before a PR.\n")
     edit(repo / "templates/go/Makefile.jinja", "TAG ?= dev\n", "TAG ?= local\n")
+    edit(repo / "templates/common/editorconfig.jinja", "indent_size = 2\n", "indent_size = 4\n")
     (repo / "templates/go/.pre-commit-config.yaml.jinja").unlink()
     commit(repo, "template v2: contributing guide, local tag, no pre-commit", tag="v2.0.0")
     return repo
@@ -126,10 +128,13 @@ def test_update_keeps_owner_edits_and_applies_template_changes(
     assert (project / "docs/runbook.md").read_text() == "# Runbook\n"
     assert not (project / ".dockerignore").exists()
     makefile = (project / "Makefile").read_text()
+    editorconfig = (project / ".editorconfig").read_text()
     assert "seed: ## Load sample data" in makefile
     # Every template change arrives: new files, the changed line, the removed file.
     assert "TAG ?= local\n" in makefile
     assert "TAG ?= dev\n" not in makefile
+    assert "[*]\ncharset = utf-8\nend_of_line = lf\ninsert_final_newline = true\n" in editorconfig
+    assert "indent_style = space\nindent_size = 4\n" in editorconfig
     assert (project / "CONTRIBUTING.md").is_file()
     assert (project / "SECURITY.md").is_file()
     assert not (project / ".pre-commit-config.yaml").exists()
@@ -436,3 +441,19 @@ def test_bundled_template_renders_and_updates_to_its_own_head(
     assert check_project(project).status == "behind"
     assert update_project(project).current == "v2.1.0"
     assert (project / "NOTES.md").read_text() == "Released.\n"
+
+
+def test_projects_without_a_version_or_git_are_refused_clearly(
+    template: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "folder"
+    shutil.copytree(template, folder, ignore=shutil.ignore_patterns(".git"))
+    from_folder = tmp_path / "from-folder"
+    new_project(from_folder, {"project_name": "Orders API"}, template=str(folder))
+    with pytest.raises(UpdateError, match="records no template version"):
+        update_project(from_folder)
+
+    untracked = tmp_path / "untracked"
+    new_project(untracked, {"project_name": "Orders API"}, template=str(template))
+    with pytest.raises(UpdateError, match="is not in a git repository; commit it to git"):
+        update_project(untracked)
