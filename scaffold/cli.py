@@ -179,6 +179,11 @@ def new(
     )
 
 
+def _short(version: str) -> str:
+    """A commit as git shows it in short form; tags as they are."""
+    return version[:12] if re.fullmatch(r"[0-9a-f]{40}", version) else version
+
+
 def _shown(path: Path) -> str:
     try:
         return str(path.relative_to(Path.cwd())) or "."
@@ -256,7 +261,7 @@ def update(
         return
     verb = "Would update" if pretend else "Updated"
     where = _shown(updated.project)
-    typer.echo(f"{verb} {where}: template {updated.previous} -> {updated.current}")
+    typer.echo(f"{verb} {where}: template {updated.previous} -> {_short(updated.current)}")
     if updated.conflicts:
         typer.echo(f"\n{len(updated.conflicts)} file(s) need their conflicts resolved:")
         for name in updated.conflicts:
@@ -299,11 +304,12 @@ def check(
         )
     else:
         pinned = f" (pinned {checked.pin})" if checked.pin else ""
+        target = _short(checked.target)
         messages = {
             "up-to-date": f"up to date: template {checked.current}{pinned}",
             "behind": f"behind: template {checked.current}, "
-            f"{checked.target}{pinned} is available; run scaffold update",
-            "ahead": f"ahead of the pin: template {checked.current}, pinned {checked.target}",
+            f"{target}{pinned} is available; run scaffold update",
+            "ahead": f"ahead of the pin: template {checked.current}, pinned {target}",
         }
         typer.echo(f"{_shown(checked.project)}: {messages[checked.status]}")
         for name in checked.conflicts:
