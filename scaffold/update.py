@@ -166,7 +166,7 @@ def diff_project(path: Path) -> list[FileChange]:
                 vcs_ref=project.version,
                 defaults=True,
                 quiet=True,
-                unsafe=False,
+                unsafe=is_bundled(project.source),
             )
         theirs = _files(pristine, git=False)
         ours = _files(project.path, git=_is_git_repo(project.path))
