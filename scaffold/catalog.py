@@ -34,6 +34,7 @@ CI_PROVIDERS = ("github", "gitlab", "none")
 
 STACKS: Mapping[str, Stack] = {
     "go": Stack("go", frameworks=("stdlib",), architectures=ARCHITECTURES),
+    "python-fastapi": Stack("python-fastapi", frameworks=("fastapi",), architectures=ARCHITECTURES),
 }
 
 # Every question of copier.yml; answers outside this set are refused rather than ignored.
@@ -52,6 +53,7 @@ QUESTIONS = (
     "ci",
     "http_port",
     "go_module",
+    "python_package",
 )
 
 
