@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from rendering import render_project
 
 from scaffold import catalog
+from scaffold.errors import InvalidAnswerError
 
 COMBINATIONS = [
     {
@@ -163,3 +165,20 @@ def test_python_sources_are_ruff_clean(project: tuple[dict[str, str], Path]) -> 
             check=False,
         )
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("package", "message"),
+    [
+        ("Orders", "must be a lower-case Python identifier"),
+        ("orders__api", 'must not end with or repeat "_"'),
+        ("class", "is a reserved word"),
+        ("fastapi", "is a reserved word"),
+    ],
+)
+def test_python_package_must_be_importable_and_free(
+    tmp_path: Path, package: str, message: str
+) -> None:
+    with pytest.raises(InvalidAnswerError, match=message):
+        render_project(tmp_path, stack="python-fastapi", python_package=package)
+    assert not (tmp_path / "orders-api").exists()
