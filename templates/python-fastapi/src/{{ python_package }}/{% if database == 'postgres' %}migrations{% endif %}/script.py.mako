@@ -7,8 +7,8 @@ Create Date: ${create_date}
 
 from alembic import op
 
-revision: str = ${repr(up_revision)}
-down_revision: str | None = ${repr(down_revision)}
+revision: str = "${up_revision}"
+down_revision: str | None = ${'"%s"' % down_revision if down_revision else "None"}
 
 
 def upgrade() -> None:
