@@ -35,6 +35,7 @@ LICENSES = ("MIT", "Apache-2.0", "Proprietary")
 
 STACKS: Mapping[str, Stack] = {
     "go": Stack("go", frameworks=("stdlib",), architectures=ARCHITECTURES),
+    "python-fastapi": Stack("python-fastapi", frameworks=("fastapi",), architectures=ARCHITECTURES),
 }
 
 # Every question of copier.yml; answers outside this set are refused rather than ignored.
@@ -53,6 +54,7 @@ QUESTIONS = (
     "ci",
     "http_port",
     "go_module",
+    "python_package",
 )
 
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs what the layers need (a virtualenv
-# with scaffold and the validators, the Go linters, PostgreSQL and Redis binaries),
+# with scaffold, the validators and uv, the Go linters, PostgreSQL and Redis binaries),
 # then runs every layer. Extra arguments go to pytest, e.g. `-m "not toolchain"`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +15,9 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
+# uv (from the test extras) builds the rendered Python projects; tests/pythons.py finds
+# the Python 3.12+ it runs them with, or takes UV_PYTHON.
+export PATH="$PWD/.venv/bin:$PATH"
 
 # Toolchain tests build with the installed Go only; a newer `go` line must fail loudly.
 export GOTOOLCHAIN=local

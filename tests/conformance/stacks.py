@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pytest
+from pythons import find_python
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,21 @@ GO_STDLIB = StackDescriptor(
     env={"GOTOOLCHAIN": "local", "GOFLAGS": "-mod=readonly"},
 )
 
-DESCRIPTORS: tuple[StackDescriptor, ...] = (GO_STDLIB,)
+PYTHON_FASTAPI = StackDescriptor(
+    stack="python-fastapi",
+    framework="fastapi",
+    marker="python",
+    # The frozen install of the rendered uv.lock; the project's command is then the
+    # virtualenv's console script, a Python process that receives SIGTERM itself.
+    build=(("uv", "sync", "--locked", "--no-dev"),),
+    migrate=(".venv/bin/{slug}", "migrate"),
+    serve=(".venv/bin/{slug}",),
+    tools=("uv",),
+    # uv cannot download interpreters here: it gets the one found on this machine.
+    env={"UV_PYTHON_DOWNLOADS": "never", "UV_PYTHON": find_python() or ""},
+)
+
+DESCRIPTORS: tuple[StackDescriptor, ...] = (GO_STDLIB, PYTHON_FASTAPI)
 
 
 @dataclass(frozen=True)

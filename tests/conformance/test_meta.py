@@ -22,7 +22,7 @@ from services import free_port
 from conformance import checks
 from conformance.deploy import Dependencies, observed, provision
 from conformance.harness import BuiltProject, Service, TableLock, build_project
-from conformance.stacks import GO_STDLIB, StackDescriptor, Variant
+from conformance.stacks import GO_STDLIB, PYTHON_FASTAPI, StackDescriptor, Variant
 
 pytestmark = [pytest.mark.conformance]
 
@@ -149,9 +149,88 @@ GO_MUTATIONS = (
     ),
 )
 
+PY = "src/conformance_probe"
+PYTHON_MUTATIONS = (
+    Mutation(
+        "healthz-answers-500",
+        f"{PY}/server/health.py",
+        r"^    return Health\(\)$",
+        '    raise RuntimeError("unhealthy")',
+        _on_service(checks.check_healthz),
+    ),
+    Mutation(
+        "request-id-not-echoed",
+        f"{PY}/server/middleware.py",
+        r'MutableHeaders\(scope=message\)\["X-Request-ID"\] = request_id$',
+        "pass",
+        _on_service(checks.check_request_id_echoed),
+    ),
+    Mutation(
+        "invalid-request-id-kept",
+        f"{PY}/server/middleware.py",
+        r"request_id = sent if _VALID_REQUEST_ID\.fullmatch\(sent\) else web\.new_id\(\)",
+        "request_id = sent or web.new_id()",
+        _on_service(checks.check_request_id_invalid_replaced),
+    ),
+    Mutation(
+        "unknown-route-plain-text",
+        f"{PY}/server/errors.py",
+        r"^    @app\.exception_handler\(HTTPException\)\n",
+        "",
+        _on_service(checks.check_unknown_route),
+    ),
+    Mutation(
+        "body-limit-raised",
+        f"{PY}/server/middleware.py",
+        r"^MAX_BODY_BYTES: Final = 1 << 20$",
+        "MAX_BODY_BYTES: Final = 4 << 20",
+        _on_service(checks.check_body_too_large),
+    ),
+    Mutation(
+        "access-line-status-always-200",
+        f"{PY}/server/middleware.py",
+        r'"status": status,',
+        '"status": 200,',
+        _access_line_of_404,
+    ),
+    Mutation(
+        "invalid-request-timeout-accepted",
+        f"{PY}/config.py",
+        r"^    request_timeout: Duration = 5\.0$",
+        "    request_timeout: Annotated[float, BeforeValidator(lambda _: 5.0)] = 5.0",
+        _request_timeout_refused,
+    ),
+    Mutation(
+        "sigterm-exits-non-zero",
+        f"{PY}/cli.py",
+        r"raise SystemExit\(0\)",
+        "raise SystemExit(1)",
+        _sigterm_exits_zero,
+    ),
+    Mutation(
+        "timeout-answers-500",
+        f"{PY}/platform/web.py",
+        r"HTTPStatus\.GATEWAY_TIMEOUT, \"timeout\"",
+        'HTTPStatus.INTERNAL_SERVER_ERROR, "timeout"',
+        _timeout_is_504,
+        with_dependencies=True,
+    ),
+    Mutation(
+        "cache-bypassed",
+        f"{PY}/services.py",
+        r"^\s*items = CachedItemStore\(items, client\)\n",
+        "",
+        _reads_through_redis,
+        with_dependencies=True,
+    ),
+)
+
 # The variant each stack is mutated in: no database or cache, so nothing but
 # the build and the process is needed.
-TARGETS: tuple[tuple[StackDescriptor, tuple[Mutation, ...]], ...] = ((GO_STDLIB, GO_MUTATIONS),)
+TARGETS: tuple[tuple[StackDescriptor, tuple[Mutation, ...]], ...] = (
+    (GO_STDLIB, GO_MUTATIONS),
+    (PYTHON_FASTAPI, PYTHON_MUTATIONS),
+)
 
 
 def _params() -> list[object]:
@@ -197,7 +276,8 @@ def running(request: pytest.FixtureRequest) -> Iterator[Start]:
 
 def mutate(project: BuiltProject, mutation: Mutation, dest: Path) -> Path:
     """A copy of ``project`` with ``mutation`` applied to it."""
-    shutil.copytree(project.path, dest, ignore=shutil.ignore_patterns("bin"))
+    # Build output stays behind: the build step makes it again for the copy.
+    shutil.copytree(project.path, dest, ignore=shutil.ignore_patterns("bin", ".venv"))
     target = dest / mutation.path.format(slug=project.slug)
     assert target.is_file(), (
         f"mutation {mutation.id}: {mutation.path} is not in the rendered project"

@@ -6,13 +6,16 @@ import itertools
 import json
 import re
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 
 import pytest
 import yaml
+from rendering import render_project
 
 from scaffold import catalog
+from scaffold.errors import InvalidAnswerError
 
 COMBINATIONS = [
     {
@@ -27,6 +30,8 @@ COMBINATIONS = [
         catalog.combinations(), catalog.DATABASES, catalog.CACHES, catalog.CI_PROVIDERS
     )
 ]
+# Questions that only one stack asks.
+STACK_QUESTIONS = {"go_module": "go", "python_package": "python-fastapi"}
 # Expressions of GitHub Actions (${{ ... }}) are the only double braces a project may contain.
 STRAY_JINJA = re.compile(r"(?<!\$)\{\{|\{%|%\}|\{#|#\}")
 
@@ -87,20 +92,37 @@ def test_answers_file_is_complete(project: tuple[dict[str, str], Path]) -> None:
     assert recorded["_src_path"]
     for key, value in answers.items():
         assert recorded[key] == value
-    asked = {q for q in catalog.QUESTIONS if q != "go_module" or answers["stack"] == "go"}
+    asked = {
+        q for q in catalog.QUESTIONS if STACK_QUESTIONS.get(q, answers["stack"]) == answers["stack"]
+    }
     assert asked <= set(recorded)
+
+
+# Where each stack keeps the orders module and the migrations, and files it always has.
+STACK_LAYOUT = {
+    "go": (
+        "internal/orders",
+        "migrations",
+        ("go.mod", "go.sum", "cmd/orders-api/main.go", ".golangci.yml"),
+    ),
+    "python-fastapi": (
+        "src/orders_api/orders",
+        "src/orders_api/migrations",
+        ("pyproject.toml", "uv.lock", ".python-version", "src/orders_api/cli.py"),
+    ),
+}
 
 
 def test_optional_files_follow_the_answers(project: tuple[dict[str, str], Path]) -> None:
     answers, root = project
-    slug = "orders-api"
+    orders, migrations, stack_files = STACK_LAYOUT[answers["stack"]]
     expected = {
         "deploy/k8s": answers["architecture"] == "microservice",
         "template.yaml": answers["architecture"] == "serverless",
         ".github/workflows/ci.yml": answers["ci"] == "github",
         ".gitlab-ci.yml": answers["ci"] == "gitlab",
-        "internal/orders": answers["architecture"] == "monolith",
-        "migrations": answers["database"] == "postgres",
+        orders: answers["architecture"] == "monolith",
+        migrations: answers["database"] == "postgres",
     }
     for path, present in expected.items():
         assert (root / path).exists() == present, f"{path} present={not present}"
@@ -114,10 +136,7 @@ def test_optional_files_follow_the_answers(project: tuple[dict[str, str], Path])
         ".editorconfig",
         ".gitignore",
         ".pre-commit-config.yaml",
-        "go.mod",
-        "go.sum",
-        f"cmd/{slug}/main.go",
-        ".golangci.yml",
+        *stack_files,
     ):
         assert (root / always).is_file(), always
 
@@ -130,3 +149,36 @@ def test_go_sources_are_gofmt_clean(project: tuple[dict[str, str], Path]) -> Non
         ["gofmt", "-l", "."], cwd=root, capture_output=True, text=True, check=True
     )
     assert listed.stdout == ""
+
+
+def test_python_sources_are_ruff_clean(project: tuple[dict[str, str], Path]) -> None:
+    answers, root = project
+    if answers["stack"] != "python-fastapi":
+        pytest.skip("Python stack only")
+    # The project's own ruff settings (pyproject.toml) apply; no cache is written.
+    for argv in (["format", "--check"], ["check"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *argv, "--no-cache", "."],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("package", "message"),
+    [
+        ("Orders", "must be a lower-case Python identifier"),
+        ("orders__api", 'must not end with or repeat "_"'),
+        ("class", "is a reserved word"),
+        ("fastapi", "is a reserved word"),
+    ],
+)
+def test_python_package_must_be_importable_and_free(
+    tmp_path: Path, package: str, message: str
+) -> None:
+    with pytest.raises(InvalidAnswerError, match=message):
+        render_project(tmp_path, stack="python-fastapi", python_package=package)
+    assert not (tmp_path / "orders-api").exists()

@@ -25,7 +25,7 @@ import pytest
 import yaml
 from rendering import REPO_ROOT, render_project
 
-pytestmark = [pytest.mark.static, pytest.mark.go]
+pytestmark = [pytest.mark.static]
 
 ARCHITECTURES = ("monolith", "microservice", "serverless")
 CI_PROVIDERS = ("github", "gitlab", "none")
@@ -49,6 +49,10 @@ COMBINATIONS: list[Answers] = [
         enumerate(ARCHITECTURES), enumerate(BACKENDS)
     )
 ]
+# The same combinations of the Python stack, whose files differ from Go's where a
+# toolchain shows (Dockerfile, pipelines, Makefile, dependency updates, SAM build).
+PYTHON = {"stack": "python-fastapi"}
+PYTHON_COMBINATIONS: list[Answers] = [{**a, **PYTHON} for a in COMBINATIONS]
 # The CI image jobs also depend on the registry's host: GHCR, GitLab's registry, Docker Hub
 # (with and without a host) and any other registry.
 REGISTRIES: list[Answers] = [
@@ -82,9 +86,18 @@ def _id(answers: Answers) -> str:
     return "-".join(answers.values()).replace("/", "_")
 
 
+def _stack_mark(answers: Answers) -> pytest.MarkDecorator:
+    return pytest.mark.python if answers.get("stack") == "python-fastapi" else pytest.mark.go
+
+
 def _where(predicate: Callable[[Answers], bool]) -> pytest.MarkDecorator:
     return pytest.mark.parametrize(
-        "answers", [a for a in COMBINATIONS if predicate(a)], ids=_id, indirect=False
+        "answers",
+        [
+            pytest.param(a, marks=_stack_mark(a), id=_id(a))
+            for a in COMBINATIONS + PYTHON_COMBINATIONS
+            if predicate(a)
+        ],
     )
 
 
@@ -231,6 +244,7 @@ def test_gitlab_pipeline_matches_schema_and_its_shell_is_clean(
     _shellcheck_inline(root, _gitlab_scripts(root / ".gitlab-ci.yml"), tools)
 
 
+@pytest.mark.go
 @pytest.mark.parametrize("answers", REGISTRIES, ids=_id)
 def test_image_jobs_for_every_kind_of_registry(
     answers: Answers, rendered: Callable[[Answers], Path], tools: dict[str, str]
@@ -311,6 +325,8 @@ def test_every_yaml_file_passes_yamllint(
     _run([tools["yamllint"], "--strict", "--config-data", YAMLLINT_CONFIG, *files], root)
 
 
+@pytest.mark.go
+@pytest.mark.python
 def test_combinations_cover_every_pair() -> None:
     backends = [(a["database"], a["cache"]) for a in COMBINATIONS]
     pairs = {
@@ -332,8 +348,14 @@ PLATFORM_VARIABLES = {"AWS_LAMBDA_RUNTIME_API"}
 
 
 def _variables_read(root: Path) -> set[str]:
-    config = (root / "internal/config/config.go").read_text()
-    return set(re.findall(r'getenv\("([A-Z0-9_]+)"\)', config)) - PLATFORM_VARIABLES
+    go_config = root / "internal/config/config.go"
+    if go_config.exists():
+        config = go_config.read_text()
+        return set(re.findall(r'getenv\("([A-Z0-9_]+)"\)', config)) - PLATFORM_VARIABLES
+    # pydantic-settings reads each field of Settings from the variable of its name.
+    (python_config,) = root.glob("src/*/config.py")
+    settings = python_config.read_text().split("class Settings(", 1)[1].split("\n\n\n", 1)[0]
+    return {field.upper() for field in re.findall(r"^    ([a-z][a-z0-9_]*): ", settings, re.M)}
 
 
 @_where(lambda a: True)
@@ -342,13 +364,13 @@ def test_every_variable_is_documented(
 ) -> None:
     root = rendered(answers)
     read = _variables_read(root)
-    assert read, "internal/config/config.go reads no variable"
+    assert read, "the service's configuration reads no variable"
     example = (root / ".env.example").read_text()
     documented = set(re.findall(r"^#? ?([A-Z0-9_]+)=", example, flags=re.MULTILINE))
-    assert documented == read, ".env.example and internal/config disagree"
+    assert documented == read, ".env.example and the service's configuration disagree"
     readme = (root / "README.md").read_text()
     in_table = set(re.findall(r"^\| `([A-Z0-9_]+)` \|", readme, flags=re.MULTILINE))
-    assert in_table == read, "the README's configuration table and internal/config disagree"
+    assert in_table == read, "the README's configuration table and the configuration disagree"
 
 
 @_where(lambda a: True)
@@ -409,6 +431,7 @@ def test_kustomization_covers_every_manifest(
     assert secrets == _variables_read(rendered(answers)) & {"DATABASE_URL", "REDIS_URL"}
 
 
+@pytest.mark.go
 @pytest.mark.parametrize("license_id", ["MIT", "Apache-2.0", "Proprietary"])
 def test_license_is_the_canonical_text(license_id: str, tmp_path: Path) -> None:
     root = render_project(tmp_path, license=license_id, owner="acme")
@@ -464,6 +487,7 @@ BROKEN: dict[str, tuple[str, Callable[[str], str], Callable[[dict[str, str], str
 }
 
 
+@pytest.mark.go
 @pytest.mark.parametrize("validator", sorted(BROKEN))
 def test_validator_rejects_a_broken_file(
     validator: str, rendered: Callable[[Answers], Path], tools: dict[str, str]

@@ -68,3 +68,9 @@ def test_invalid_answers_are_refused_with_one_line(answers: dict[str, str], mess
         catalog.normalise(answers)
     assert message in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_fastapi_alone_selects_the_python_stack() -> None:
+    assert catalog.normalise({"framework": "fastapi"})["stack"] == "python-fastapi"
+    with pytest.raises(InvalidAnswerError, match="unknown framework 'fastapi' for stack go"):
+        catalog.normalise({"stack": "go", "framework": "fastapi"})

@@ -1,0 +1,1 @@
+"""The items module: an item is something that can be sold."""

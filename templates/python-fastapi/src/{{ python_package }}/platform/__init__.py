@@ -1,0 +1,1 @@
+"""What every module shares: HTTP plumbing, logs and the clients of the dependencies."""

@@ -1,0 +1,118 @@
+"""HTTP plumbing that every module shares: the API's errors, their JSON envelope, request ids."""
+
+import base64
+import secrets
+from collections.abc import Mapping
+from contextvars import ContextVar
+from http import HTTPStatus
+from typing import Any
+
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+from starlette.responses import JSONResponse
+from starlette.types import Receive, Scope, Send
+
+# The id of the request being served; the JSON logs and error bodies carry it.
+request_id: ContextVar[str] = ContextVar("request_id", default="")
+
+
+def new_id() -> str:
+    """A random id: 128 bits as 26 base32 characters, for items, orders and requests."""
+    return base64.b32encode(secrets.token_bytes(16)).decode().rstrip("=")
+
+
+class ApiError(HTTPException):
+    """An error that knows how the API answers it.
+
+    It is an HTTPException so that it passes FastAPI's request parsing untouched: the
+    body-size limit raises it while FastAPI reads the body.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        fields: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(status, message, headers)
+        self.code = code
+        self.message = message
+        # Each invalid field of the request body, with what is wrong with it.
+        self.fields = dict(fields) if fields else None
+
+
+def bad_request(message: str) -> ApiError:
+    """A 400: the request cannot be understood."""
+    return ApiError(HTTPStatus.BAD_REQUEST, "bad_request", message)
+
+
+def not_found(message: str) -> ApiError:
+    return ApiError(HTTPStatus.NOT_FOUND, "not_found", message)
+
+
+def invalid(fields: Mapping[str, str]) -> ApiError:
+    """A 422: well-formed JSON whose content is wrong."""
+    return ApiError(
+        HTTPStatus.UNPROCESSABLE_ENTITY,
+        "validation_failed",
+        "the request body has invalid fields",
+        fields,
+    )
+
+
+def too_large(limit: int) -> ApiError:
+    return ApiError(
+        HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+        "payload_too_large",
+        f"the request body is larger than {limit} bytes",
+    )
+
+
+def timed_out() -> ApiError:
+    return ApiError(
+        HTTPStatus.GATEWAY_TIMEOUT, "timeout", "the request took longer than the server allows"
+    )
+
+
+def internal() -> ApiError:
+    """A 500. It tells the client nothing about the cause, which is for the logs only."""
+    return ApiError(HTTPStatus.INTERNAL_SERVER_ERROR, "internal", "internal server error")
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    request_id: str
+    fields: dict[str, str] | None = None
+
+
+class ErrorEnvelope(BaseModel):
+    """Every error the API answers: {"error": {"code", "message", "request_id"}}."""
+
+    error: ErrorBody
+
+
+def error_responses(*statuses: HTTPStatus) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI description of a route's error answers."""
+    return {int(s): {"model": ErrorEnvelope, "description": s.phrase} for s in statuses}
+
+
+def error_response(error: ApiError) -> JSONResponse:
+    body = ErrorEnvelope(
+        error=ErrorBody(
+            code=error.code,
+            message=error.message,
+            request_id=request_id.get(),
+            fields=error.fields,
+        )
+    )
+    return JSONResponse(
+        body.model_dump(exclude_none=True), status_code=error.status_code, headers=error.headers
+    )
+
+
+async def send_error(error: ApiError, scope: Scope, receive: Receive, send: Send) -> None:
+    """Answer with ``error`` from ASGI middleware, outside FastAPI's exception handlers."""
+    await error_response(error)(scope, receive, send)

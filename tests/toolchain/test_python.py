@@ -1,0 +1,149 @@
+"""Rendered Python projects install, lint and pass their own tests with nothing but uv.
+
+One test per combination renders the project once and runs, in order, what a developer
+and CI run on it: the frozen install (`uv sync --locked` on the uv.lock as rendered),
+then `make lint test build` (ruff and mypy strict with zero findings, the tests against
+real PostgreSQL and Redis, where no test may skip and the integration tests must pass,
+and the wheel), and `make fmt`, which must leave the rendered tree unchanged.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+from pythons import find_python
+from rendering import render_project
+
+pytestmark = [pytest.mark.toolchain, pytest.mark.python]
+
+# Every architecture with both dependencies, plus each dependency left out once.
+COMBINATIONS = [
+    ("monolith", "postgres", "redis"),
+    ("microservice", "postgres", "redis"),
+    ("serverless", "postgres", "redis"),
+    ("monolith", "none", "none"),
+    ("microservice", "postgres", "none"),
+    ("serverless", "none", "redis"),
+]
+
+# Tests that pass in every project, and those that only run against a real dependency
+# or in one architecture: proof that the integration tests ran.
+ALWAYS = {
+    "test_serve_end_to_end",
+    "test_readyz",
+    "test_request_timeout_answers_504",
+    "test_unhandled_exception_answers_500_and_is_logged",
+    "test_body_over_the_limit_is_413",
+}
+INTEGRATION_TESTS = {
+    "postgres": {"test_postgres_store"},
+    "redis": {"test_cached_store", "test_cached_store_reads_through_redis"},
+}
+ARCHITECTURE_TESTS = {
+    "microservice": {"test_metrics", "test_access_log_carries_the_callers_trace_id"},
+    "serverless": {"test_lambda_handler_serves_an_api_gateway_event"},
+}
+# The service's own settings: a value in the caller's environment must not leak in.
+SERVICE_ENV = ("PORT", "LOG_LEVEL", "DATABASE_URL", "REDIS_URL", "REQUEST_TIMEOUT")
+
+
+def run(argv: Sequence[str], cwd: Path, env: dict[str, str], timeout: float = 900) -> str:
+    result = subprocess.run(
+        list(argv), cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, f"{' '.join(argv)} exited {result.returncode}:\n{output}"
+    return output
+
+
+def junit_results(report: Path) -> tuple[set[str], list[str], list[str]]:
+    """Passed tests (parameters stripped), failed tests and skipped tests of a pytest run."""
+    passed: set[str] = set()
+    failed: list[str] = []
+    skipped: list[str] = []
+    for case in ET.parse(report).iter("testcase"):
+        name = f"{case.get('classname')}::{case.get('name')}"
+        if case.find("failure") is not None or case.find("error") is not None:
+            failed.append(name)
+        elif case.find("skipped") is not None:
+            skipped.append(name)
+        else:
+            passed.add(str(case.get("name")).split("[")[0])
+    return passed, failed, skipped
+
+
+@pytest.fixture(scope="module")
+def uv_env() -> dict[str, str]:
+    uv = Path(sys.executable).parent / "uv"
+    uv_dir = str(uv.parent) if uv.exists() else None
+    if uv_dir is None and shutil.which("uv") is None:
+        pytest.fail("the Python toolchain tests need uv: pip install -e '.[test]'", pytrace=False)
+    if shutil.which("make") is None:
+        pytest.fail("the Python toolchain tests need make", pytrace=False)
+    env = {k: v for k, v in os.environ.items() if k not in SERVICE_ENV}
+    if uv_dir:
+        env["PATH"] = f"{uv_dir}{os.pathsep}{env.get('PATH', '')}"
+    python = find_python()
+    if python is None:
+        pytest.fail("the Python toolchain tests need Python 3.12 or newer, or UV_PYTHON")
+    return {
+        **env,
+        "UV_PYTHON": python,
+        # uv cannot download interpreters here; the one above must do.
+        "UV_PYTHON_DOWNLOADS": "never",
+        "UV_NO_PROGRESS": "1",
+    }
+
+
+@pytest.mark.parametrize(
+    ("architecture", "database", "cache"),
+    COMBINATIONS,
+    ids=["-".join(combination) for combination in COMBINATIONS],
+)
+def test_python_project(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    uv_env: dict[str, str],
+    architecture: str,
+    database: str,
+    cache: str,
+) -> None:
+    project = render_project(
+        tmp_path, stack="python-fastapi", architecture=architecture, database=database, cache=cache
+    )
+    env = dict(uv_env)
+    if database == "postgres":
+        postgres = request.getfixturevalue("postgres")
+        env["DATABASE_URL"] = postgres.create_database(f"py_{architecture}_{cache}")
+    if cache == "redis":
+        redis = request.getfixturevalue("redis")
+        env["REDIS_URL"] = redis.db_url(redis.new_db_index())
+    git = ["git", "-c", "user.name=scaffold", "-c", "user.email=scaffold@example.invalid"]
+    run(["git", "init", "--quiet"], project, env)
+    run(["git", "add", "--all"], project, env)
+    run([*git, "commit", "--quiet", "--message", "rendered"], project, env)
+
+    run(["uv", "sync", "--locked"], project, env)
+
+    report = tmp_path / "pytest.xml"
+    flags = f"TESTFLAGS=-p no:cacheprovider --junitxml={report}"
+    output = run(["make", "lint", "test", "build", flags], project, env)
+    passed, failed, skipped = junit_results(report)
+    assert not failed, f"failed: {failed}\n{output[-5000:]}"
+    assert not skipped, f"skipped with DATABASE_URL and REDIS_URL set: {skipped}"
+    expected = set(ALWAYS) | ARCHITECTURE_TESTS.get(architecture, set())
+    for dependency in (database, cache):
+        expected |= INTEGRATION_TESTS.get(dependency, set())
+    assert expected <= passed, f"did not pass: {sorted(expected - passed)}"
+    assert list((project / "dist").glob("*.whl")), "make build wrote no wheel"
+
+    run(["make", "fmt"], project, env)
+    status = run(["git", "status", "--porcelain"], project, env)
+    assert status == "", f"make fmt, make test or make build changed the rendered tree:\n{status}"
