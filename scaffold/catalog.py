@@ -33,7 +33,7 @@ CACHES = ("redis", "none")
 CI_PROVIDERS = ("github", "gitlab", "none")
 
 STACKS: Mapping[str, Stack] = {
-    "go": Stack("go", frameworks=("stdlib",), architectures=ARCHITECTURES),
+    "go": Stack("go", frameworks=("stdlib", "gin", "echo", "chi"), architectures=ARCHITECTURES),
 }
 
 # Every question of copier.yml; answers outside this set are refused rather than ignored.

@@ -8,7 +8,7 @@ in the rendered project's directory.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 
@@ -49,7 +49,12 @@ GO_STDLIB = StackDescriptor(
     env={"GOTOOLCHAIN": "local", "GOFLAGS": "-mod=readonly"},
 )
 
-DESCRIPTORS: tuple[StackDescriptor, ...] = (GO_STDLIB,)
+# The Go routers build, migrate and serve exactly like the standard library.
+GO_GIN = replace(GO_STDLIB, framework="gin")
+GO_ECHO = replace(GO_STDLIB, framework="echo")
+GO_CHI = replace(GO_STDLIB, framework="chi")
+
+DESCRIPTORS: tuple[StackDescriptor, ...] = (GO_STDLIB, GO_GIN, GO_ECHO, GO_CHI)
 
 
 @dataclass(frozen=True)
