@@ -34,7 +34,7 @@ CI_PROVIDERS = ("github", "gitlab", "none")
 LICENSES = ("MIT", "Apache-2.0", "Proprietary")
 
 STACKS: Mapping[str, Stack] = {
-    "go": Stack("go", frameworks=("stdlib",), architectures=ARCHITECTURES),
+    "go": Stack("go", frameworks=("stdlib", "gin", "echo", "chi"), architectures=ARCHITECTURES),
     "python-fastapi": Stack("python-fastapi", frameworks=("fastapi",), architectures=ARCHITECTURES),
 }
 

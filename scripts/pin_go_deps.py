@@ -1,6 +1,6 @@
 """Pin the Go template's dependencies: write templates/go/go.mod.jinja and go.sum.jinja.
 
-Renders every architecture x database x cache combination of the Go stack, tidies
+Renders every framework x architecture x database x cache combination of the Go stack, tidies
 each one with the direct dependency versions pinned in DIRECT, raises every module
 to the highest version any combination selects until all combinations agree, then
 writes go.mod/go.sum templates in which each line is guarded by the Jinja condition
@@ -16,6 +16,7 @@ Rerun after changing a version below (it needs Go and the module proxy):
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import os
 import re
@@ -36,7 +37,10 @@ GO_DIRECTIVE = "1.26.0"
 DIRECT = {
     "github.com/aws/aws-lambda-go": "v1.55.1",
     "github.com/awslabs/aws-lambda-go-api-proxy": "v0.16.2",
+    "github.com/gin-gonic/gin": "v1.12.0",
+    "github.com/go-chi/chi/v5": "v5.5.0",
     "github.com/jackc/pgx/v5": "v5.12.0",
+    "github.com/labstack/echo/v5": "v5.4.4",
     "github.com/pressly/goose/v3": "v3.29.0",
     "github.com/prometheus/client_golang": "v1.25.0",
     "github.com/redis/go-redis/v9": "v9.23.0",
@@ -48,6 +52,7 @@ DIRECT = {
 }
 
 DIMENSIONS: dict[str, tuple[str, ...]] = {
+    "framework": ("stdlib", "gin", "echo", "chi"),
     "architecture": ("monolith", "microservice", "serverless"),
     "database": ("postgres", "none"),
     "cache": ("redis", "none"),
@@ -249,28 +254,60 @@ def _matches(term: Term, combo: Combo) -> bool:
     return all((combo[i] == v) == (op == "==") for i, op, v in term)
 
 
-def condition(true: set[Combo], false: set[Combo]) -> str | None:
+def _cost(terms: Iterable[Term]) -> tuple[int, int]:
+    """Fewer terms first, then fewer literals."""
+    terms = list(terms)
+    return (len(terms), sum(len(t) for t in terms))
+
+
+@functools.cache
+def condition(true: frozenset[Combo], false: frozenset[Combo]) -> str | None:
     """The shortest `or` of `and`-terms that holds on ``true`` and fails on ``false``.
 
     Combinations in neither set do not matter. None means "always".
     """
     if not false:
         return None
-    usable = [t for t in TERMS if not any(_matches(t, c) for c in false)]
-    for size in range(1, len(true) + 1):
-        best: tuple[int, tuple[Term, ...]] | None = None
-        for terms in itertools.combinations(usable, size):
-            if all(any(_matches(t, c) for t in terms) for c in true):
-                cost = sum(len(t) for t in terms)
-                if best is None or cost < best[0]:
-                    best = (cost, terms)
-        if best:
-            names = list(DIMENSIONS)
-            return " or ".join(
-                " and ".join(f"{names[i]} {op} '{v}'" for i, op, v in term)
-                for term in sorted(best[1])
-            )
-    raise AssertionError(f"no condition separates {true} from {false}")
+    # Terms that never hold on ``false``; of those that hold on the same part of
+    # ``true``, the one with the fewest literals; then only the maximal ones.
+    by_cover: dict[frozenset[Combo], Term] = {}
+    for term in TERMS:
+        if any(_matches(term, c) for c in false):
+            continue
+        cover = frozenset(c for c in true if _matches(term, c))
+        if cover and (cover not in by_cover or len(term) < len(by_cover[cover])):
+            by_cover[cover] = term
+    primes = [
+        (cover, term)
+        for cover, term in by_cover.items()
+        if not any(cover < other for other in by_cover)
+    ]
+    best: tuple[Term, ...] | None = None
+    # An exact search while it is cheap; combinations of many terms are rare.
+    for size in range(1, min(len(primes), 4) + 1):
+        for choice in itertools.combinations(primes, size):
+            if frozenset().union(*(cover for cover, _ in choice)) != true:
+                continue
+            terms = tuple(term for _, term in choice)
+            if best is None or _cost(terms) < _cost(best):
+                best = terms
+        if best is not None:
+            break
+    if best is None:
+        # Greedy set cover: the term that covers most of what is left.
+        left, chosen = set(true), []
+        while left:
+            cover, term = max(primes, key=lambda p: (len(p[0] & left), -len(p[1])))
+            if not cover & left:
+                raise AssertionError(f"no condition separates {true} from {false}")
+            chosen.append(term)
+            left -= cover
+        best = tuple(chosen)
+    names = list(DIMENSIONS)
+    terms = [" and ".join(f"{names[i]} {op} '{v}'" for i, op, v in term) for term in sorted(best)]
+    if len(terms) > 1:
+        terms = [f"({t})" if " and " in t else t for t in terms]
+    return " or ".join(terms)
 
 
 def guarded(lines: Iterable[str], has: Callable[[str], set[Combo]], among: set[Combo]) -> list[str]:
@@ -279,7 +316,7 @@ def guarded(lines: Iterable[str], has: Callable[[str], set[Combo]], among: set[C
     current: str | None = None
     for line in lines:
         combos = has(line) & among
-        cond = condition(combos, among - combos)
+        cond = condition(frozenset(combos), frozenset(among - combos))
         if cond != current:
             if current is not None:
                 out.append("{% endif %}")
@@ -320,7 +357,7 @@ def require_block(blocks: dict[Combo, list[str]]) -> list[str]:
     out: list[str] = []
     undecided, opened = set(blocks), False
     for combos, body in branches:
-        cond = condition(combos, undecided - combos)
+        cond = condition(frozenset(combos), frozenset(undecided - combos))
         if cond is None:
             out += ["{% else %}", *body] if opened else body
             break

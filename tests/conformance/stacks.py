@@ -8,7 +8,7 @@ in the rendered project's directory.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pytest
 from pythons import find_python
@@ -50,6 +50,11 @@ GO_STDLIB = StackDescriptor(
     env={"GOTOOLCHAIN": "local", "GOFLAGS": "-mod=readonly"},
 )
 
+# The Go routers build, migrate and serve exactly like the standard library.
+GO_GIN = replace(GO_STDLIB, framework="gin")
+GO_ECHO = replace(GO_STDLIB, framework="echo")
+GO_CHI = replace(GO_STDLIB, framework="chi")
+
 PYTHON_FASTAPI = StackDescriptor(
     stack="python-fastapi",
     framework="fastapi",
@@ -60,11 +65,11 @@ PYTHON_FASTAPI = StackDescriptor(
     migrate=(".venv/bin/{slug}", "migrate"),
     serve=(".venv/bin/{slug}",),
     tools=("uv",),
-    # uv cannot download interpreters here: it gets the one found on this machine.
+    # The tests run on an interpreter the machine has; uv never downloads one.
     env={"UV_PYTHON_DOWNLOADS": "never", "UV_PYTHON": find_python() or ""},
 )
 
-DESCRIPTORS: tuple[StackDescriptor, ...] = (GO_STDLIB, PYTHON_FASTAPI)
+DESCRIPTORS: tuple[StackDescriptor, ...] = (GO_STDLIB, GO_GIN, GO_ECHO, GO_CHI, PYTHON_FASTAPI)
 
 
 @dataclass(frozen=True)

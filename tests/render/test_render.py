@@ -17,6 +17,23 @@ from rendering import render_project
 from scaffold import catalog
 from scaffold.errors import InvalidAnswerError
 
+
+def _rendered(combination: catalog.Combination, database: str, cache: str, ci: str) -> bool:
+    """Every combination, except that the ci answer shapes no Go source: the Go frameworks
+    after the first take one ci per architecture, database and cache, rotated so that each
+    meets every provider."""
+    go = catalog.STACKS["go"]
+    if combination.stack != "go" or combination.framework == go.frameworks[0]:
+        return True
+    turn = (
+        go.frameworks.index(combination.framework)
+        + go.architectures.index(combination.architecture)
+        + catalog.DATABASES.index(database)
+        + catalog.CACHES.index(cache)
+    )
+    return ci == catalog.CI_PROVIDERS[turn % len(catalog.CI_PROVIDERS)]
+
+
 COMBINATIONS = [
     {
         "stack": c.stack,
@@ -29,6 +46,7 @@ COMBINATIONS = [
     for c, db, cache, ci in itertools.product(
         catalog.combinations(), catalog.DATABASES, catalog.CACHES, catalog.CI_PROVIDERS
     )
+    if _rendered(c, db, cache, ci)
 ]
 # Questions that only one stack asks.
 STACK_QUESTIONS = {"go_module": "go", "python_package": "python-fastapi"}

@@ -50,6 +50,15 @@ func NotFound(message string) *Error {
 	return &Error{Status: http.StatusNotFound, Code: "not_found", Message: message}
 }
 
+// MethodNotAllowed is a 405: the path exists, but not for this method.
+func MethodNotAllowed(method, path string) *Error {
+	return &Error{
+		Status:  http.StatusMethodNotAllowed,
+		Code:    "method_not_allowed",
+		Message: method + " is not allowed on " + path,
+	}
+}
+
 // Invalid is a 422: the request is well-formed JSON but its content is wrong.
 func Invalid(fields map[string]string) *Error {
 	return &Error{
