@@ -457,3 +457,27 @@ def test_projects_without_a_version_or_git_are_refused_clearly(
     new_project(untracked, {"project_name": "Orders API"}, template=str(template))
     with pytest.raises(UpdateError, match="is not in a git repository; commit it to git"):
         update_project(untracked)
+
+
+def test_org_kit_limits_the_stacks(tmp_path: Path) -> None:
+    only_python = config.load(_write(tmp_path / "kit.yml", "stacks: [python-fastapi]\n"))
+
+    with pytest.raises(
+        ConfigError, match=r"stack go is not allowed by org config .*; allowed: python-fastapi"
+    ):
+        new_project(
+            tmp_path / "go-svc",
+            {"stack": "go"},
+            template=str(REPO_ROOT),
+            vcs_ref="HEAD",
+            config=only_python,
+        )
+    assert not (tmp_path / "go-svc").exists()
+
+    rendered = new_project(
+        tmp_path / "svc", {}, template=str(REPO_ROOT), vcs_ref="HEAD", config=only_python
+    )
+    assert (rendered.answers["stack"], rendered.answers["framework"]) == (
+        "python-fastapi",
+        "fastapi",
+    )
