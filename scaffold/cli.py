@@ -95,8 +95,14 @@ def new(
     dest: Annotated[
         Path | None, typer.Argument(help="Directory to create (default: named after --name).")
     ] = None,
-    stack: Annotated[str | None, typer.Option(help="go")] = None,
-    framework: Annotated[str | None, typer.Option(help="Web framework, e.g. stdlib.")] = None,
+    stack: Annotated[str | None, typer.Option(help=", ".join(catalog.STACKS) + ".")] = None,
+    framework: Annotated[
+        str | None,
+        typer.Option(
+            help="; ".join(f"{s.name}: {', '.join(s.frameworks)}" for s in catalog.STACKS.values())
+            + "."
+        ),
+    ] = None,
     arch: Annotated[str | None, typer.Option(help="monolith, microservice or serverless.")] = None,
     db: Annotated[str | None, typer.Option(help="postgres or none.")] = None,
     cache: Annotated[str | None, typer.Option(help="redis or none.")] = None,
