@@ -23,14 +23,26 @@ pytestmark = [pytest.mark.toolchain, pytest.mark.go]
 
 GOLANGCI_LINT_VERSION = "v2.15.0"
 
-# Every architecture with both dependencies, plus each dependency left out once.
+# The standard library: every architecture with both dependencies, plus each dependency
+# left out once. The routers share everything but the HTTP layer with it, which no
+# dependency changes: every architecture with both, and the in-memory store once.
 COMBINATIONS = [
-    ("monolith", "postgres", "redis"),
-    ("microservice", "postgres", "redis"),
-    ("serverless", "postgres", "redis"),
-    ("monolith", "none", "none"),
-    ("microservice", "postgres", "none"),
-    ("serverless", "none", "redis"),
+    ("stdlib", "monolith", "postgres", "redis"),
+    ("stdlib", "microservice", "postgres", "redis"),
+    ("stdlib", "serverless", "postgres", "redis"),
+    ("stdlib", "monolith", "none", "none"),
+    ("stdlib", "microservice", "postgres", "none"),
+    ("stdlib", "serverless", "none", "redis"),
+    *(
+        (framework, *backing)
+        for framework in ("gin", "echo", "chi")
+        for backing in (
+            ("monolith", "postgres", "redis"),
+            ("microservice", "postgres", "redis"),
+            ("serverless", "postgres", "redis"),
+            ("monolith", "none", "none"),
+        )
+    ),
 ]
 
 # Tests that only run against a real dependency: proof that the integration tests ran.
@@ -103,7 +115,7 @@ def go_env() -> dict[str, str]:
 
 
 @pytest.mark.parametrize(
-    ("architecture", "database", "cache"),
+    ("framework", "architecture", "database", "cache"),
     COMBINATIONS,
     ids=["-".join(combination) for combination in COMBINATIONS],
 )
@@ -111,15 +123,18 @@ def test_go_project(
     request: pytest.FixtureRequest,
     tmp_path: Path,
     go_env: dict[str, str],
+    framework: str,
     architecture: str,
     database: str,
     cache: str,
 ) -> None:
-    project = render_project(tmp_path, architecture=architecture, database=database, cache=cache)
+    project = render_project(
+        tmp_path, framework=framework, architecture=architecture, database=database, cache=cache
+    )
     env = dict(go_env)
     if database == "postgres":
         postgres = request.getfixturevalue("postgres")
-        env["DATABASE_URL"] = postgres.create_database(f"go_{architecture}_{cache}")
+        env["DATABASE_URL"] = postgres.create_database(f"go_{framework}_{architecture}_{cache}")
     if cache == "redis":
         redis = request.getfixturevalue("redis")
         env["REDIS_URL"] = redis.db_url(redis.new_db_index())

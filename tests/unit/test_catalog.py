@@ -50,6 +50,14 @@ def test_framework_alone_selects_its_stack() -> None:
     assert catalog.normalise({"framework": "stdlib"})["stack"] == "go"
 
 
+@pytest.mark.parametrize("framework", ["stdlib", "gin", "echo", "chi"])
+def test_every_go_router_is_offered_for_every_architecture(framework: str) -> None:
+    offered = set(catalog.combinations())
+    for architecture in catalog.ARCHITECTURES:
+        assert catalog.Combination("go", framework, architecture) in offered
+    assert catalog.normalise({"framework": framework})["stack"] == "go"
+
+
 @pytest.mark.parametrize(
     ("answers", "message"),
     [
