@@ -13,10 +13,10 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from commands import commit_rendered, run
 from rendering import render_project
 
 pytestmark = [pytest.mark.toolchain, pytest.mark.go]
@@ -66,15 +66,6 @@ def golangci_lint() -> str:
 def go_output(*args: str) -> str:
     result = subprocess.run(["go", *args], capture_output=True, text=True, check=False)
     return result.stdout.strip()
-
-
-def run(argv: Sequence[str], cwd: Path, env: dict[str, str], timeout: float = 900) -> str:
-    result = subprocess.run(
-        list(argv), cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, f"{' '.join(argv)} exited {result.returncode}:\n{output}"
-    return output
 
 
 def go_test_results(events_json: str) -> tuple[set[str], list[str], list[str]]:
@@ -141,10 +132,7 @@ def test_go_project(
     if cache == "redis":
         redis = request.getfixturevalue("redis")
         env["REDIS_URL"] = redis.db_url(redis.new_db_index())
-    git = ["git", "-c", "user.name=scaffold", "-c", "user.email=scaffold@example.invalid"]
-    run(["git", "init", "--quiet"], project, env)
-    run(["git", "add", "--all"], project, env)
-    run([*git, "commit", "--quiet", "--message", "rendered"], project, env)
+    commit_rendered(project, env)
 
     run(["go", "build", "-mod=readonly", "./..."], project, env)
     run(["go", "mod", "verify"], project, env)

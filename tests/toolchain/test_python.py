@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
+from commands import commit_rendered, run
 from pythons import find_python
 from rendering import render_project
 
@@ -52,15 +51,6 @@ ARCHITECTURE_TESTS = {
 }
 # The service's own settings: a value in the caller's environment must not leak in.
 SERVICE_ENV = ("PORT", "LOG_LEVEL", "DATABASE_URL", "REDIS_URL", "REQUEST_TIMEOUT")
-
-
-def run(argv: Sequence[str], cwd: Path, env: dict[str, str], timeout: float = 900) -> str:
-    result = subprocess.run(
-        list(argv), cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
-    output = result.stdout + result.stderr
-    assert result.returncode == 0, f"{' '.join(argv)} exited {result.returncode}:\n{output}"
-    return output
 
 
 def junit_results(report: Path) -> tuple[set[str], list[str], list[str]]:
@@ -125,10 +115,7 @@ def test_python_project(
     if cache == "redis":
         redis = request.getfixturevalue("redis")
         env["REDIS_URL"] = redis.db_url(redis.new_db_index())
-    git = ["git", "-c", "user.name=scaffold", "-c", "user.email=scaffold@example.invalid"]
-    run(["git", "init", "--quiet"], project, env)
-    run(["git", "add", "--all"], project, env)
-    run([*git, "commit", "--quiet", "--message", "rendered"], project, env)
+    commit_rendered(project, env)
 
     run(["uv", "sync", "--locked"], project, env)
 
