@@ -11,7 +11,6 @@ import os
 import re
 import subprocess
 from dataclasses import dataclass
-from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
@@ -112,12 +111,6 @@ def refs(source: str) -> Refs:
             else:
                 tags.setdefault(tag, sha)
     return Refs(head=head, tags=tags)
-
-
-def is_checkout(source: str) -> bool:
-    """A local git working tree (not a bare repository, bundle or URL)."""
-    path = Path(source)
-    return path.is_dir() and (path / ".git").exists()
 
 
 def target(source: str, *, pin: Pin | None, ref: str | None, follow_head: bool) -> str:
