@@ -20,7 +20,8 @@ import yaml
 from rendering import REPO_ROOT
 from typer.testing import CliRunner
 
-import scaffold.render
+import scaffold.template
+import scaffold.versions
 from scaffold import config
 from scaffold.cli import EXIT_CONFLICTS, EXIT_DRIFT, app
 from scaffold.errors import ConfigError, TemplateError, UpdateError
@@ -426,7 +427,7 @@ def test_bundled_template_renders_and_updates_to_its_own_head(
     shutil.copytree(template, checkout)
     (checkout / "templates/go/NOTES.md").write_text("Unreleased work in progress.\n")
     commit(checkout, "after v2.0.0")
-    monkeypatch.setattr(scaffold.render, "bundled_template", lambda: checkout)
+    monkeypatch.setattr(scaffold.template, "bundled_template", lambda: checkout)
 
     project = tmp_path / "orders-api"
     new_project(project, {"project_name": "Orders API"})
@@ -481,3 +482,22 @@ def test_org_kit_limits_the_stacks(tmp_path: Path) -> None:
         "python-fastapi",
         "fastapi",
     )
+
+
+def test_each_command_reads_the_template_versions_once(
+    template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = render(template, tmp_path / "orders-api")
+    reads: list[str] = []
+    real_refs = scaffold.versions.refs
+
+    def counted(source: str) -> scaffold.versions.Refs:
+        reads.append(source)
+        return real_refs(source)
+
+    monkeypatch.setattr(scaffold.versions, "refs", counted)
+    assert check_project(project).status == "behind"
+    assert reads == [str(template)]
+    reads.clear()
+    assert update_project(project).current == "v2.0.0"
+    assert reads == [str(template)]
