@@ -47,7 +47,7 @@ def bundled_template() -> str:
     first, so projects record a `_src_path` that outlives this install and a
     `_commit` that later versions of scaffold can update from.
     """
-    location = _bundled_location()
+    location = bundled_location()
     if location is None:
         raise TemplateError("no template bundled with this installation; pass --template SRC")
     if location == _history_location()[0]:
@@ -55,7 +55,8 @@ def bundled_template() -> str:
     return location
 
 
-def _bundled_location() -> str | None:
+def bundled_location() -> str | None:
+    """Where the bundled template is, without preparing it."""
     if (_PACKAGE.parent / "copier.yml").is_file():
         return str(_PACKAGE.parent)
     if _PACKAGED_HISTORY.is_file():
@@ -168,7 +169,7 @@ class Template:
     @functools.cached_property
     def bundled(self) -> bool:
         """Whether this is scaffold's own template, whose tasks and migrations are trusted."""
-        location = _bundled_location()
+        location = bundled_location()
         return location is not None and (
             self.source == location or self._path.resolve() == Path(location).expanduser().resolve()
         )

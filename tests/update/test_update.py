@@ -431,7 +431,7 @@ def test_bundled_template_renders_and_updates_to_its_own_head(
     shutil.copytree(template, checkout)
     (checkout / "templates/go/NOTES.md").write_text("Unreleased work in progress.\n")
     commit(checkout, "after v2.0.0")
-    monkeypatch.setattr(scaffold.template, "bundled_template", lambda: checkout)
+    monkeypatch.setattr(scaffold.template, "bundled_location", lambda: str(checkout))
 
     project = tmp_path / "orders-api"
     new_project(project, {"project_name": "Orders API"})
