@@ -8,6 +8,7 @@ choices, labels and validators in step with this module.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -79,21 +80,21 @@ STACKS: Mapping[str, Stack] = {
     )
 }
 
-# Every question of copier.yml, in its order; answers outside this set are refused
-# rather than ignored.
+# Every question of copier.yml in its order: what users come for first, then names.
+# Answers outside this set are refused rather than ignored.
 QUESTIONS = (
-    "project_name",
-    "project_slug",
-    "description",
-    "owner",
-    "license",
-    "container_registry",
     "stack",
     "framework",
     "architecture",
     "database",
     "cache",
     "ci",
+    "project_name",
+    "project_slug",
+    "description",
+    "owner",
+    "license",
+    "container_registry",
     "http_port",
     *(stack.naming_question for stack in STACKS.values()),
 )
@@ -104,6 +105,20 @@ def combinations() -> Iterator[Combination]:
         for framework in stack.offered:
             for architecture in framework.architectures:
                 yield Combination(stack.name, framework.name, architecture)
+
+
+# Every answer ends up in file names, source code and YAML; none needs more than this.
+MAX_ANSWER_LENGTH = 1000
+
+
+def _check_text(key: str, value: object) -> None:
+    if not isinstance(value, str):
+        return
+    if len(value) > MAX_ANSWER_LENGTH:
+        raise InvalidAnswerError(f"answer {key} is longer than {MAX_ANSWER_LENGTH} characters")
+    # Control characters, lone surrogates and line or paragraph separators.
+    if any(unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp") for c in value):
+        raise InvalidAnswerError(f"answer {key} must not contain control characters")
 
 
 def _one_of(kind: str, value: object, allowed: tuple[str, ...], context: str = "") -> None:
@@ -118,11 +133,13 @@ def normalise(answers: Mapping[str, Any]) -> dict[str, Any]:
 
     A framework given without a stack selects the stack that offers it.
     """
-    unknown = sorted(set(answers) - set(QUESTIONS))
+    unknown = sorted((str(key) for key in set(answers) - set(QUESTIONS)), key=str)
     if unknown:
         raise InvalidAnswerError(
             f"unknown answer {unknown[0]!r}; known answers: {', '.join(QUESTIONS)}"
         )
+    for key, value in answers.items():
+        _check_text(key, value)
     result = dict(answers)
     if "framework" in result and "stack" not in result:
         every = tuple(f for s in STACKS.values() for f in s.frameworks)

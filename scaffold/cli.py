@@ -89,11 +89,22 @@ def _parse_data(pairs: list[str], data_file: Path | None) -> dict[str, Any]:
         answers.update({k: v for k, v in loaded.items() if not str(k).startswith("_")})
     for pair in pairs:
         key, sep, value = pair.partition("=")
-        if not sep or not key:
+        if not sep or not key.strip():
             raise UsageError(f"--data expects key=value, got {pair!r}")
-        # Values are YAML scalars, as with `copier --data`: http_port=9090 is a number.
-        answers[key.strip()] = yaml.safe_load(value) if value else ""
+        answers[key.strip()] = _scalar(value)
     return answers
+
+
+def _scalar(value: str) -> Any:
+    """A YAML scalar as with `copier --data` (http_port=9090 is a number); text that
+    is not one, or that YAML reads as a structure, is the plain string."""
+    if not value:
+        return ""
+    try:
+        parsed = yaml.safe_load(value)
+    except yaml.YAMLError:
+        return value
+    return parsed if isinstance(parsed, str | int | float | bool) else value
 
 
 @app.command()

@@ -57,7 +57,12 @@ def new_project(
         config.check_stack(final["stack"])
         files = sorted(str(p.relative_to(scratch)) for p in scratch.rglob("*") if p.is_file())
         if not pretend:
-            _move_into_place(scratch, dest)
+            try:
+                _move_into_place(scratch, dest)
+            except OSError as error:
+                raise DestinationError(
+                    f"cannot write destination {dest}: {error.strerror}"
+                ) from None
     return Rendered(dest=dest, answers=final, files=files)
 
 
@@ -66,17 +71,24 @@ def _name_from(dest: Path) -> str:
 
 
 def _check_destination(dest: Path, *, force: bool) -> None:
-    if dest.exists() and not dest.is_dir():
-        raise DestinationError(f"destination {dest} exists and is not a directory")
-    if dest.is_dir() and any(dest.iterdir()) and not force:
-        raise DestinationError(f"destination {dest} is not empty; pass --force to render into it")
+    if not str(dest).isprintable():
+        raise DestinationError(f"destination {str(dest)!r} must not contain control characters")
+    try:
+        if dest.exists() and not dest.is_dir():
+            raise DestinationError(f"destination {dest} exists and is not a directory")
+        if dest.is_dir() and any(dest.iterdir()) and not force:
+            raise DestinationError(
+                f"destination {dest} is not empty; pass --force to render into it"
+            )
+    except OSError as error:
+        raise DestinationError(f"cannot use destination {dest}: {error.strerror}") from None
 
 
 @contextmanager
 def _scratch_dir(dest: Path) -> Iterator[Path]:
     # Next to the destination when possible, so that moving into place is a rename.
     parent = dest.parent if dest.parent.is_dir() else None
-    scratch = Path(tempfile.mkdtemp(prefix=f".{dest.name}.scaffold-", dir=parent))
+    scratch = Path(tempfile.mkdtemp(prefix=".scaffold-new-", dir=parent))
     # mkdtemp makes it private; the project directory it becomes should follow the umask.
     umask = os.umask(0)
     os.umask(umask)

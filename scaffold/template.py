@@ -7,8 +7,12 @@ per command, however many questions about versions the command asks.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import io
+import os
+import subprocess
+import tempfile
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, redirect_stderr
@@ -29,16 +33,100 @@ ANSWERS_FILE = ".copier-answers.yml"
 Conflict = Literal["inline", "rej"]
 
 
-def bundled_template() -> Path:
-    """The template this package ships with: its own source tree (a git checkout when
-    installed from a clone, which gives rendered projects a `_commit` to update from)."""
-    for candidate in (
-        Path(__file__).resolve().parent.parent,
-        Path(__file__).resolve().parent / "template",
-    ):
-        if (candidate / "copier.yml").is_file():
-            return candidate
-    raise TemplateError("no template bundled with this installation; pass --template SRC")
+_PACKAGE = Path(__file__).resolve().parent
+# A package install carries the template's history as a git bundle (hatch_build.py).
+_PACKAGED_HISTORY = _PACKAGE / "template.bundle"
+HISTORY_FILE = "template.bundle"
+
+
+def bundled_template() -> str:
+    """The template this installation ships with, ready to render.
+
+    From a checkout, the checkout itself. From a package, the template history every
+    install of scaffold for this user shares: the package's releases are added to it
+    first, so projects record a `_src_path` that outlives this install and a
+    `_commit` that later versions of scaffold can update from.
+    """
+    location = bundled_location()
+    if location is None:
+        raise TemplateError("no template bundled with this installation; pass --template SRC")
+    if location == _history_location()[0]:
+        _add_to_history(_PACKAGED_HISTORY)
+    return location
+
+
+def bundled_location() -> str | None:
+    """Where the bundled template is, without preparing it."""
+    if (_PACKAGE.parent / "copier.yml").is_file():
+        return str(_PACKAGE.parent)
+    if _PACKAGED_HISTORY.is_file():
+        return _history_location()[0]
+    if (_PACKAGE / "template" / "copier.yml").is_file():
+        return str(_PACKAGE / "template")
+    return None
+
+
+def _history_location() -> tuple[str, Path]:
+    """The shared template history: as projects record it (`~` kept, so the same
+    answers file works for every user and machine) and as a real path."""
+    data_home = os.environ.get("XDG_DATA_HOME")
+    recorded = (
+        f"{data_home}/scaffold/{HISTORY_FILE}"
+        if data_home
+        else f"~/.local/share/scaffold/{HISTORY_FILE}"
+    )
+    return recorded, Path(recorded).expanduser()
+
+
+def _add_to_history(packaged: Path) -> None:
+    """Merge a package's tags and build commit into the shared history, never dropping
+    what earlier installs added: projects may record any of those commits."""
+    path = _history_location()[1]
+    wanted = _bundle_heads(packaged)
+    build = wanted.pop("HEAD", None)
+    if build is not None:
+        wanted[f"refs/heads/builds/{build}"] = build
+    have = _bundle_heads(path) if path.is_file() else {}
+    if all(have.get(ref) == sha for ref, sha in wanted.items()):
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".history-", dir=path.parent) as scratch:
+        repo = Path(scratch) / "repo"
+        _git("init", "--quiet", "--bare", str(repo))
+        if have:
+            _git("-C", str(repo), "fetch", "--quiet", str(path), "+refs/*:refs/*")
+        specs = [f"+{ref}:{ref}" for ref in wanted if ref.startswith("refs/tags/")]
+        if build is not None:
+            specs.append(f"+HEAD:refs/heads/builds/{build}")
+            _git("-C", str(repo), "fetch", "--quiet", str(packaged), *specs)
+            # Plain `copier update` without tags renders HEAD: the newest install's build.
+            _git("-C", str(repo), "symbolic-ref", "HEAD", f"refs/heads/builds/{build}")
+        elif specs:
+            _git("-C", str(repo), "fetch", "--quiet", str(packaged), *specs)
+        merged = Path(scratch) / HISTORY_FILE
+        _git("-C", str(repo), "bundle", "create", "--quiet", str(merged), "--all")
+        os.replace(merged, path)
+
+
+@functools.cache
+def _packaged_build() -> str | None:
+    """The commit the installed package was built from, when it carries history."""
+    if (_PACKAGE.parent / "copier.yml").is_file() or not _PACKAGED_HISTORY.is_file():
+        return None
+    return _bundle_heads(_PACKAGED_HISTORY).get("HEAD")
+
+
+def _bundle_heads(bundle: Path) -> dict[str, str]:
+    listed = _git("bundle", "list-heads", str(bundle))
+    return {ref: sha for sha, _, ref in (line.partition(" ") for line in listed.splitlines())}
+
+
+def _git(*args: str) -> str:
+    done = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        reason = " ".join(done.stderr.split()) or f"git exited {done.returncode}"
+        raise TemplateError(f"cannot prepare the bundled template history: {reason}")
+    return done.stdout
 
 
 @dataclass(frozen=True)
@@ -57,31 +145,46 @@ class Template:
                     f"drop --template {template}"
                 )
             template = config.template
-        chosen = cls(template if template is not None else str(bundled_template()))
+        chosen = cls(template if template is not None else bundled_template())
         chosen.check_exists()
         return chosen
 
+    @classmethod
+    def recorded(cls, source: str) -> Template:
+        """The template a project records; scaffold's own is prepared before use."""
+        template = cls(source)
+        if template.bundled:
+            bundled_template()
+        return template
+
     def check_exists(self) -> None:
         looks_remote = "://" in self.source or self.source.startswith(("gh:", "gl:", "git@"))
-        if not looks_remote and not Path(self.source).exists():
+        if not looks_remote and not self._path.exists():
             raise TemplateError(f"template source {self.source} does not exist")
+
+    @property
+    def _path(self) -> Path:
+        return Path(self.source).expanduser()
 
     @functools.cached_property
     def bundled(self) -> bool:
         """Whether this is scaffold's own template, whose tasks and migrations are trusted."""
-        try:
-            return Path(self.source).resolve() == bundled_template().resolve()
-        except TemplateError:
-            return False
+        location = bundled_location()
+        return location is not None and (
+            self.source == location or self._path.resolve() == Path(location).expanduser().resolve()
+        )
 
     @property
     def plain_folder(self) -> bool:
-        path = Path(self.source)
-        return path.is_dir() and not (path / ".git").exists()
+        return self._path.is_dir() and not (self._path / ".git").exists()
 
     @functools.cached_property
     def refs(self) -> versions.Refs:
-        return versions.refs(self.source)
+        found = versions.refs(self.source)
+        # An installed package renders the commit it was built from, as a checkout
+        # renders its own HEAD: the templates always match the installed code.
+        build = _packaged_build() if self.bundled else None
+        return dataclasses.replace(found, head=build) if build else found
 
     def version_to_render(self, vcs_ref: str | None, config: OrgConfig) -> str | None:
         """The tag or commit to render; None for a plain folder, which has none.

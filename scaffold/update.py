@@ -82,7 +82,7 @@ def load_project(path: Path) -> Project:
             f"{ANSWERS_FILE} records no template version; the project was rendered from "
             "a plain folder and cannot be updated (render from a git source)"
         )
-    return Project(path, answers, Template(str(source)), str(version))
+    return Project(path, answers, Template.recorded(str(source)), str(version))
 
 
 def update_project(

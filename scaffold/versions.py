@@ -89,7 +89,8 @@ class Refs:
 
 def refs(source: str) -> Refs:
     done = subprocess.run(
-        ["git", "ls-remote", "--", source],
+        # git reads a local path as given; `~` is the shell's to expand, and ours here.
+        ["git", "ls-remote", "--", os.path.expanduser(source)],
         capture_output=True,
         text=True,
         check=False,

@@ -224,7 +224,7 @@ def test_bundled_checkout_renders_its_committed_state_and_records_a_real_commit(
     checkout = tmp_path / "scaffold"
     subprocess.run(["git", "clone", "-q", str(REPO_ROOT), str(checkout)], check=True)
     (checkout / "templates" / "go" / "uncommitted.txt").write_text("work in progress\n")
-    monkeypatch.setattr(template, "bundled_template", lambda: checkout)
+    monkeypatch.setattr(template, "bundled_location", lambda: str(checkout))
 
     rendered = render.new_project(tmp_path / "svc", {})
 
