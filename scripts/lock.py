@@ -53,7 +53,8 @@ def main() -> None:
             continue
         count = len(Universe.of(stack).combos)
         files = " and ".join(adapter.lockfiles)
-        print(f"{stack}: {files} match {adapter.tool} in all {count} combinations ({took})")
+        verb = "match" if len(adapter.lockfiles) > 1 else "matches"
+        print(f"{stack}: {files} {verb} {adapter.tool} in all {count} combinations ({took})")
     sys.exit(1 if failed else 0)
 
 
