@@ -176,7 +176,8 @@ class Solver:
         return mask
 
     def condition(self, true: AbstractSet[Combo], false: AbstractSet[Combo]) -> str | None:
-        """The shortest condition that holds on ``true`` and fails on ``false``.
+        """The shortest condition that holds on ``true`` and fails on ``false`` (a short
+        one where the exact search would grow too large).
 
         Combinations in neither set do not matter. None means "always".
         """
