@@ -53,6 +53,7 @@ entries renders valid JSON.
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import math
 import os
@@ -435,9 +436,13 @@ def check(
     locks = adapter.resolve(projects, name, False)
     for combo in universe.combos:
         for file in adapter.lockfiles:
-            if rendered[combo][file] != locks[combo][file]:
+            got, want = rendered[combo][file], locks[combo][file]
+            if got != want:
+                diff = difflib.unified_diff(
+                    got.splitlines(), want.splitlines(), "rendered", adapter.tool, lineterm="", n=1
+                )
                 problems.append(
                     f"{name} {universe.label(combo)}: the rendered {file} is not what"
-                    f" {adapter.tool} writes"
+                    f" {adapter.tool} writes:\n" + "\n".join(itertools.islice(diff, 12))
                 )
     return problems
