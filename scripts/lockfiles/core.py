@@ -33,8 +33,8 @@ What differs between stacks is an `Adapter`, one small module per stack:
     the header comment, which the core adds), using the `Solver` for every condition.
 ``frozen(project)``
     The stack's own check of a project as rendered (``go mod tidy -diff``,
-    ``uv lock --locked``, ``npm ci --dry-run``, ``cargo metadata --locked``): None when
-    it passes, else what it said. `failure` runs such a command.
+    ``uv lock --locked``, ``cargo metadata --locked``): None when it passes, else what
+    it said. `failure` runs such a command.
 ``names``
     The project slugs every combination is checked under; the first is the one the
     templates are resolved with. A lockfile that sorts the project's own entry among
@@ -43,12 +43,13 @@ What differs between stacks is an `Adapter`, one small module per stack:
 
 The `Solver` gives adapters the conditions: ``condition`` (the shortest Jinja test
 that holds exactly for a set of combinations, combinations outside the catalog's
-valid set being free), ``guarded`` (lines or blocks, consecutive ones under one
-``{% if %}``) and ``choose`` (an ``if``/``elif``/``else`` chain picking one variant of
-a block). Chunks may hold several lines. In JSON (package-lock.json), where entries
-are separated by commas, a guarded entry carries the comma that ends the entry before
-it, and its guard trims the line break in front of it (``{%-``), so that any subset of
-entries renders valid JSON.
+valid set being free), ``guarded`` (chunks of one or more lines, consecutive ones with
+the same condition under one ``{% if %}``) and ``choose`` (an ``if``/``elif``/``else``
+chain picking one variant of a block). JSON (package-lock.json) separates entries with
+commas and leaves the last without one; cut it so that every guarded chunk starts with
+the line that closes the entry before it (``    },``) and ends before its own closing
+line, which follows the last entry unguarded, and pick small maps of one-line entries
+(the root package's dependencies) whole with ``choose``.
 """
 
 from __future__ import annotations
