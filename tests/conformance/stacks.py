@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, replace
 import pytest
 from pythons import find_python
 
+from scaffold import catalog
+
 
 @dataclass(frozen=True)
 class StackDescriptor:
@@ -28,11 +30,14 @@ class StackDescriptor:
     # Programs the build needs on PATH; a missing one fails the test with its name.
     tools: tuple[str, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict)
-    architectures: tuple[str, ...] = ("monolith", "microservice", "serverless")
 
     @property
     def name(self) -> str:
         return f"{self.stack}-{self.framework}"
+
+    @property
+    def architectures(self) -> tuple[str, ...]:
+        return catalog.STACKS[self.stack].framework(self.framework).architectures
 
 
 GO_STDLIB = StackDescriptor(

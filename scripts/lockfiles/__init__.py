@@ -1,0 +1,8 @@
+"""Lockfile templates for every stack: one core (`core`), one small adapter per stack."""
+
+from __future__ import annotations
+
+from lockfiles import go, python_fastapi
+from lockfiles.core import Adapter
+
+ADAPTERS: dict[str, Adapter] = {a.stack: a for a in (go.ADAPTER, python_fastapi.ADAPTER)}
