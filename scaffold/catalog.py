@@ -77,6 +77,16 @@ STACKS: Mapping[str, Stack] = {
             (Framework("fastapi", "FastAPI"),),
             naming_question="python_package",
         ),
+        Stack(
+            "rust",
+            "Rust",
+            (
+                Framework("axum", "Axum"),
+                # Actix Web has no maintained AWS Lambda adapter.
+                Framework("actix", "Actix Web", ("monolith", "microservice")),
+            ),
+            naming_question="rust_crate",
+        ),
     )
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs what the layers need (a virtualenv
-# with scaffold, the validators and uv, the Go linters, PostgreSQL and Redis binaries),
-# then runs every layer. Extra arguments go to pytest, e.g. `-m "not toolchain"`.
+# with scaffold, the validators and uv, the Go linters, clippy and rustfmt, PostgreSQL
+# and Redis binaries), then runs every layer. Extra arguments go to pytest, e.g. `-m "not toolchain"`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,5 +29,14 @@ fi
 if ! actionlint -version 2>/dev/null | grep -q "${actionlint_version#v}"; then
     go install "github.com/rhysd/actionlint/cmd/actionlint@$actionlint_version"
 fi
+
+# Rust builds with the installed stable toolchain (rustc and cargo); the Rust projects
+# lint with its clippy and rustfmt. Every Rust render of the run shares one build
+# directory (tests/cargo.py; CARGO_TARGET_DIR overrides it).
+for component in clippy rustfmt; do
+    if ! cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1; then
+        rustup component add "$component"
+    fi
+done
 
 exec .venv/bin/python -m pytest "$@"

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import pytest
+from cargo import cargo_env
 from pythons import find_python
 
 from scaffold import catalog
@@ -74,7 +75,43 @@ PYTHON_FASTAPI = StackDescriptor(
     env={"UV_PYTHON_DOWNLOADS": "never", "UV_PYTHON": find_python() or ""},
 )
 
-DESCRIPTORS: tuple[StackDescriptor, ...] = (GO_STDLIB, GO_GIN, GO_ECHO, GO_CHI, PYTHON_FASTAPI)
+RUST_AXUM = StackDescriptor(
+    stack="rust",
+    framework="axum",
+    marker="rust",
+    # The frozen build of the rendered Cargo.lock, into the project's bin/: the build
+    # directory is the one every render shares, where the next build would overwrite
+    # target/debug/{slug} while this one is still serving.
+    build=(
+        (
+            "cargo",
+            "install",
+            "--locked",
+            "--debug",
+            "--quiet",
+            "--no-track",
+            "--path",
+            ".",
+            "--root",
+            ".",
+        ),
+    ),
+    migrate=("bin/{slug}", "migrate"),
+    serve=("bin/{slug}",),
+    tools=("cargo",),
+    env=cargo_env(),
+)
+RUST_ACTIX = replace(RUST_AXUM, framework="actix")
+
+DESCRIPTORS: tuple[StackDescriptor, ...] = (
+    GO_STDLIB,
+    GO_GIN,
+    GO_ECHO,
+    GO_CHI,
+    PYTHON_FASTAPI,
+    RUST_AXUM,
+    RUST_ACTIX,
+)
 
 
 @dataclass(frozen=True)

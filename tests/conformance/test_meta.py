@@ -22,7 +22,13 @@ from services import free_port
 from conformance import checks
 from conformance.deploy import Dependencies, observed, provision
 from conformance.harness import BuiltProject, Service, TableLock, build_project
-from conformance.stacks import GO_STDLIB, PYTHON_FASTAPI, StackDescriptor, Variant
+from conformance.stacks import (
+    GO_STDLIB,
+    PYTHON_FASTAPI,
+    RUST_AXUM,
+    StackDescriptor,
+    Variant,
+)
 
 pytestmark = [pytest.mark.conformance]
 
@@ -225,11 +231,87 @@ PYTHON_MUTATIONS = (
     ),
 )
 
+RUST_MUTATIONS = (
+    Mutation(
+        "healthz-answers-500",
+        "src/http/server.rs",
+        r"async fn healthz\(\) -> Json<serde_json::Value> \{\n\s*Json\(json!\(.*\)\)",
+        "async fn healthz() -> StatusCode {\n    StatusCode::INTERNAL_SERVER_ERROR",
+        _on_service(checks.check_healthz),
+    ),
+    Mutation(
+        "request-id-not-echoed",
+        "src/http/middleware.rs",
+        r"response\.headers_mut\(\)\.insert\(REQUEST_ID_HEADER, id\);",
+        "drop(id);",
+        _on_service(checks.check_request_id_echoed),
+    ),
+    Mutation(
+        "invalid-request-id-kept",
+        "src/http/request.rs",
+        r"\.filter\(\|id\| is_valid\(id\)\)",
+        ".filter(|id| !id.is_empty())",
+        _on_service(checks.check_request_id_invalid_replaced),
+    ),
+    Mutation(
+        "unknown-route-plain-text",
+        "src/http/server.rs",
+        r"^\s*\.fallback\(not_found\)\n",
+        "",
+        _on_service(checks.check_unknown_route),
+    ),
+    Mutation(
+        "body-limit-raised",
+        "src/http/json.rs",
+        r"^pub const MAX_BODY_BYTES: usize = 1 << 20;$",
+        "pub const MAX_BODY_BYTES: usize = 4 << 20;",
+        _on_service(checks.check_body_too_large),
+    ),
+    Mutation(
+        "access-line-status-always-200",
+        "src/http/request.rs",
+        r'tracing::info!\(status, duration_ms, "request"\)',
+        'tracing::info!(status = 200_u16, duration_ms, "request")',
+        _access_line_of_404,
+    ),
+    Mutation(
+        "invalid-request-timeout-accepted",
+        "src/config.rs",
+        r'problem\("REQUEST_TIMEOUT", "[^"\n]*"\);\n(\s*)Duration::ZERO',
+        r"\1Duration::from_secs(5)",
+        _request_timeout_refused,
+    ),
+    Mutation(
+        "sigterm-exits-non-zero",
+        "src/commands.rs",
+        r'(tracing::info!\("stopped"\);\n\s*)Ok\(\(\)\)',
+        r'\1Err("stopped".into())',
+        _sigterm_exits_zero,
+    ),
+    Mutation(
+        "timeout-answers-500",
+        "src/http/error.rs",
+        r"Self::new\(\s*504,",
+        "Self::new(500,",
+        _timeout_is_504,
+        with_dependencies=True,
+    ),
+    Mutation(
+        "cache-bypassed",
+        "src/services.rs",
+        r"^\s*let items = Arc::new\(CachedItemStore::new\(items, redis\)\);\n",
+        "",
+        _reads_through_redis,
+        with_dependencies=True,
+    ),
+)
+
 # The variant each stack is mutated in: no database or cache, so nothing but
 # the build and the process is needed.
 TARGETS: tuple[tuple[StackDescriptor, tuple[Mutation, ...]], ...] = (
     (GO_STDLIB, GO_MUTATIONS),
     (PYTHON_FASTAPI, PYTHON_MUTATIONS),
+    (RUST_AXUM, RUST_MUTATIONS),
 )
 
 

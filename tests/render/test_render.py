@@ -19,15 +19,15 @@ from scaffold.errors import InvalidAnswerError
 
 
 def _rendered(combination: catalog.Combination, database: str, cache: str, ci: str) -> bool:
-    """Every combination, except that the ci answer shapes no Go source: the Go frameworks
+    """Every combination, except that the ci answer shapes no source: a stack's frameworks
     after the first take one ci per architecture, database and cache, rotated so that each
     meets every provider."""
-    go = catalog.STACKS["go"]
-    if combination.stack != "go" or combination.framework == go.frameworks[0]:
+    stack = catalog.STACKS[combination.stack]
+    if combination.framework == stack.frameworks[0]:
         return True
     turn = (
-        go.frameworks.index(combination.framework)
-        + go.architectures.index(combination.architecture)
+        stack.frameworks.index(combination.framework)
+        + stack.architectures.index(combination.architecture)
         + catalog.DATABASES.index(database)
         + catalog.CACHES.index(cache)
     )
@@ -128,6 +128,11 @@ STACK_LAYOUT = {
         "src/orders_api/migrations",
         ("pyproject.toml", "uv.lock", ".python-version", "src/orders_api/cli.py"),
     ),
+    "rust": (
+        "src/orders",
+        "migrations",
+        ("Cargo.toml", "Cargo.lock", "src/main.rs", "deny.toml", "clippy.toml"),
+    ),
 }
 
 
@@ -167,6 +172,8 @@ SOURCE_CHECKS = {
         [sys.executable, "-m", "ruff", "format", "--check", "--quiet", "--no-cache", "."],
         [sys.executable, "-m", "ruff", "check", "--quiet", "--no-cache", "."],
     ],
+    # rustfmt on the crate's files, with the edition and settings of Cargo.toml.
+    "rust": [["cargo", "fmt", "--check"]],
 }
 
 
@@ -192,4 +199,19 @@ def test_python_package_must_be_importable_and_free(
 ) -> None:
     with pytest.raises(InvalidAnswerError, match=message):
         render_project(tmp_path, stack="python-fastapi", python_package=package)
+    assert not (tmp_path / "orders-api").exists()
+
+
+@pytest.mark.parametrize(
+    ("crate", "message"),
+    [
+        ("Orders", "must be a lower-case Rust identifier"),
+        ("orders__api", 'must not end with or repeat "_"'),
+        ("core", "is a reserved word"),
+        ("tokio", "is a reserved word"),
+    ],
+)
+def test_rust_crate_must_compile_and_be_free(tmp_path: Path, crate: str, message: str) -> None:
+    with pytest.raises(InvalidAnswerError, match=message):
+        render_project(tmp_path, stack="rust", rust_crate=crate)
     assert not (tmp_path / "orders-api").exists()

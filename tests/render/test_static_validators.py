@@ -55,6 +55,8 @@ COMBINATIONS: list[Answers] = [
 # toolchain shows (Dockerfile, pipelines, Makefile, dependency updates, SAM build).
 PYTHON = {"stack": "python-fastapi"}
 PYTHON_COMBINATIONS: list[Answers] = [{**a, **PYTHON} for a in COMBINATIONS]
+# And of the Rust stack; its frameworks share every file checked here.
+RUST_COMBINATIONS: list[Answers] = [{**a, "stack": "rust"} for a in COMBINATIONS]
 # The CI image jobs also depend on the registry's host: GHCR, GitLab's registry, Docker Hub
 # (with and without a host) and any other registry.
 REGISTRIES: list[Answers] = [
@@ -89,7 +91,8 @@ def _id(answers: Answers) -> str:
 
 
 def _stack_mark(answers: Answers) -> pytest.MarkDecorator:
-    return pytest.mark.python if answers.get("stack") == "python-fastapi" else pytest.mark.go
+    marks = {"python-fastapi": pytest.mark.python, "rust": pytest.mark.rust}
+    return marks.get(answers.get("stack", "go"), pytest.mark.go)
 
 
 def _where(predicate: Callable[[Answers], bool]) -> pytest.MarkDecorator:
@@ -97,7 +100,7 @@ def _where(predicate: Callable[[Answers], bool]) -> pytest.MarkDecorator:
         "answers",
         [
             pytest.param(a, marks=_stack_mark(a), id=_id(a))
-            for a in COMBINATIONS + PYTHON_COMBINATIONS
+            for a in COMBINATIONS + PYTHON_COMBINATIONS + RUST_COMBINATIONS
             if predicate(a)
         ],
     )
@@ -329,6 +332,7 @@ def test_every_yaml_file_passes_yamllint(
 
 @pytest.mark.go
 @pytest.mark.python
+@pytest.mark.rust
 def test_combinations_cover_every_pair() -> None:
     backends = [(a["database"], a["cache"]) for a in COMBINATIONS]
     pairs = {
@@ -350,10 +354,11 @@ PLATFORM_VARIABLES = {"AWS_LAMBDA_RUNTIME_API"}
 
 
 def _variables_read(root: Path) -> set[str]:
-    go_config = root / "internal/config/config.go"
-    if go_config.exists():
-        config = go_config.read_text()
-        return set(re.findall(r'getenv\("([A-Z0-9_]+)"\)', config)) - PLATFORM_VARIABLES
+    # Go and Rust read each variable through a getenv("NAME") call.
+    for getenv_config in (root / "internal/config/config.go", root / "src/config.rs"):
+        if getenv_config.exists():
+            config = getenv_config.read_text()
+            return set(re.findall(r'getenv\("([A-Z0-9_]+)"\)', config)) - PLATFORM_VARIABLES
     # pydantic-settings reads each field of Settings from the variable of its name.
     (python_config,) = root.glob("src/*/config.py")
     settings = python_config.read_text().split("class Settings(", 1)[1].split("\n\n\n", 1)[0]

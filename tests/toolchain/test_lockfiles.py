@@ -19,7 +19,7 @@ from rendering import REPO_ROOT
 pytestmark = pytest.mark.toolchain
 
 # Each stack's marker; a stack that gains an adapter needs its marker here.
-MARKERS = {"go": pytest.mark.go, "python-fastapi": pytest.mark.python}
+MARKERS = {"go": pytest.mark.go, "python-fastapi": pytest.mark.python, "rust": pytest.mark.rust}
 
 
 @pytest.mark.parametrize("stack", [pytest.param(s, marks=MARKERS[s]) for s in ADAPTERS])

@@ -7,13 +7,16 @@ use serde::Serialize;
 use super::{MAX_BODY_BYTES, request};
 use crate::validation::FieldErrors;
 
-/// An error response: `{"error":{"code":…,"message":…,"request_id":…}}`.
+/// An error response: `{"error":{"code":…,"message":…,"request_id":…}}`. It
+/// remembers the id of the request it was made for, so that it can be answered
+/// wherever it ends up.
 #[derive(Debug)]
 pub struct ApiError {
     status: u16,
     code: &'static str,
     message: String,
     fields: Option<FieldErrors>,
+    request_id: String,
 }
 
 impl ApiError {
@@ -23,6 +26,7 @@ impl ApiError {
             code,
             message: message.into(),
             fields: None,
+            request_id: request::current_id(),
         }
     }
 
@@ -92,13 +96,18 @@ impl ApiError {
         self.status
     }
 
-    /// The response body, with the id of the request being answered.
+    /// The id of the request the error answers.
+    pub fn request_id(&self) -> &str {
+        &self.request_id
+    }
+
+    /// The response body.
     pub fn body(&self) -> ErrorBody<'_> {
         ErrorBody {
             error: ErrorDetail {
                 code: self.code,
                 message: &self.message,
-                request_id: request::current_id(),
+                request_id: &self.request_id,
                 fields: self.fields.as_ref(),
             },
         }
@@ -123,7 +132,7 @@ pub struct ErrorBody<'a> {
 struct ErrorDetail<'a> {
     code: &'a str,
     message: &'a str,
-    request_id: String,
+    request_id: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     fields: Option<&'a FieldErrors>,
 }
