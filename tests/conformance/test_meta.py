@@ -25,6 +25,7 @@ from conformance.harness import BuiltProject, Service, TableLock, build_project
 from conformance.stacks import (
     GO_STDLIB,
     PYTHON_FASTAPI,
+    RUST_ACTIX,
     RUST_AXUM,
     StackDescriptor,
     Variant,
@@ -306,12 +307,46 @@ RUST_MUTATIONS = (
     ),
 )
 
+# Actix Web shares every file but its HTTP layer with axum: only that layer is broken.
+RUST_ACTIX_MUTATIONS = (
+    Mutation(
+        "healthz-answers-500",
+        "src/http/server.rs",
+        r"async fn healthz\(\) -> HttpResponse \{\n\s*HttpResponse::Ok\(\)",
+        "async fn healthz() -> HttpResponse {\n    HttpResponse::InternalServerError()",
+        _on_service(checks.check_healthz),
+    ),
+    Mutation(
+        "request-id-not-echoed",
+        "src/http/middleware.rs",
+        r"response\s*\.headers_mut\(\)\s*\.insert\(HeaderName::from_static\(\w+\), id\)",
+        "drop(id)",
+        _on_service(checks.check_request_id_echoed),
+    ),
+    Mutation(
+        "unknown-route-plain-text",
+        "src/http/server.rs",
+        r"^\s*\.default_service\(web::to\(not_found\)\)\n",
+        "",
+        _on_service(checks.check_unknown_route),
+    ),
+    Mutation(
+        "timeout-answers-500",
+        "src/http/middleware.rs",
+        r"Err\(ApiError::timeout\(\)\.into\(\)\)",
+        "Err(ApiError::panicked().into())",
+        _timeout_is_504,
+        with_dependencies=True,
+    ),
+)
+
 # The variant each stack is mutated in: no database or cache, so nothing but
 # the build and the process is needed.
 TARGETS: tuple[tuple[StackDescriptor, tuple[Mutation, ...]], ...] = (
     (GO_STDLIB, GO_MUTATIONS),
     (PYTHON_FASTAPI, PYTHON_MUTATIONS),
     (RUST_AXUM, RUST_MUTATIONS),
+    (RUST_ACTIX, RUST_ACTIX_MUTATIONS),
 )
 
 
