@@ -193,3 +193,19 @@ def test_python_package_must_be_importable_and_free(
     with pytest.raises(InvalidAnswerError, match=message):
         render_project(tmp_path, stack="python-fastapi", python_package=package)
     assert not (tmp_path / "orders-api").exists()
+
+
+SOURCE_SUFFIXES = (".go", ".py", ".ts", ".rs")
+
+
+def test_source_templates_do_not_branch_on_the_framework() -> None:
+    """A framework's variant of a source file is its own file, chosen by its name."""
+    templates = Path(__file__).resolve().parents[2] / "templates"
+    branching = [
+        str(path.relative_to(templates))
+        for path in templates.rglob("*")
+        if path.is_file()
+        and path.name.removesuffix(".jinja").endswith(SOURCE_SUFFIXES)
+        and re.search(r"\bframework\b\s*(==|!=|in\b)", path.read_text())
+    ]
+    assert branching == []
