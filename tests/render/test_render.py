@@ -238,3 +238,23 @@ def test_python_package_must_be_importable_and_free(
     with pytest.raises(InvalidAnswerError, match=message):
         render_project(tmp_path, stack="python-fastapi", python_package=package)
     assert not (tmp_path / "orders-api").exists()
+
+
+@pytest.mark.parametrize(
+    ("package", "message"),
+    [
+        ("Orders", "must be a lower-case npm package name"),
+        ("@acme", "must be a lower-case npm package name"),
+        ("orders api", "must be a lower-case npm package name"),
+        ("a" * 215, "is longer than 214 characters"),
+    ],
+)
+def test_npm_package_must_be_a_valid_name(tmp_path: Path, package: str, message: str) -> None:
+    with pytest.raises(InvalidAnswerError, match=message):
+        render_project(tmp_path, stack="node-ts", npm_package=package)
+    assert not (tmp_path / "orders-api").exists()
+
+
+def test_npm_package_names_the_project(tmp_path: Path) -> None:
+    root = render_project(tmp_path, stack="node-ts", npm_package="@acme/orders-api")
+    assert json.loads((root / "package.json").read_text())["name"] == "@acme/orders-api"

@@ -82,3 +82,13 @@ def test_fastapi_alone_selects_the_python_stack() -> None:
     assert catalog.normalise({"framework": "fastapi"})["stack"] == "python-fastapi"
     with pytest.raises(InvalidAnswerError, match="unknown framework 'fastapi' for stack go"):
         catalog.normalise({"stack": "go", "framework": "fastapi"})
+
+
+def test_fastify_alone_selects_the_node_stack() -> None:
+    assert catalog.normalise({"framework": "fastify"})["stack"] == "node-ts"
+    for architecture in catalog.ARCHITECTURES:
+        assert catalog.Combination("node-ts", "fastify", architecture) in set(
+            catalog.combinations()
+        )
+    with pytest.raises(InvalidAnswerError, match="unknown framework 'fastify' for stack go"):
+        catalog.normalise({"stack": "go", "framework": "fastify"})
