@@ -35,7 +35,7 @@ LICENSES = ("MIT", "Apache-2.0", "Proprietary")
 
 STACKS: Mapping[str, Stack] = {
     "go": Stack("go", frameworks=("stdlib", "gin", "echo", "chi"), architectures=ARCHITECTURES),
-    "node-ts": Stack("node-ts", frameworks=("fastify",), architectures=ARCHITECTURES),
+    "node-ts": Stack("node-ts", frameworks=("fastify", "express"), architectures=ARCHITECTURES),
     "python-fastapi": Stack("python-fastapi", frameworks=("fastapi",), architectures=ARCHITECTURES),
 }
 

@@ -101,12 +101,16 @@ NODE_FASTIFY = StackDescriptor(
     },
 )
 
+# Express builds, migrates and serves exactly like Fastify.
+NODE_EXPRESS = replace(NODE_FASTIFY, framework="express")
+
 DESCRIPTORS: tuple[StackDescriptor, ...] = (
     GO_STDLIB,
     GO_GIN,
     GO_ECHO,
     GO_CHI,
     NODE_FASTIFY,
+    NODE_EXPRESS,
     PYTHON_FASTAPI,
 )
 

@@ -84,11 +84,14 @@ def test_fastapi_alone_selects_the_python_stack() -> None:
         catalog.normalise({"stack": "go", "framework": "fastapi"})
 
 
-def test_fastify_alone_selects_the_node_stack() -> None:
-    assert catalog.normalise({"framework": "fastify"})["stack"] == "node-ts"
+@pytest.mark.parametrize("framework", ["fastify", "express"])
+def test_every_node_framework_is_offered_for_every_architecture(framework: str) -> None:
+    offered = set(catalog.combinations())
     for architecture in catalog.ARCHITECTURES:
-        assert catalog.Combination("node-ts", "fastify", architecture) in set(
-            catalog.combinations()
-        )
+        assert catalog.Combination("node-ts", framework, architecture) in offered
+    assert catalog.normalise({"framework": framework})["stack"] == "node-ts"
+
+
+def test_node_frameworks_are_refused_for_other_stacks() -> None:
     with pytest.raises(InvalidAnswerError, match="unknown framework 'fastify' for stack go"):
         catalog.normalise({"stack": "go", "framework": "fastify"})
