@@ -1,3 +1,5 @@
 """scaffold renders backend service skeletons that build, lint, test and run on day one."""
 
-__version__ = "0.1.0"
+from importlib.metadata import version
+
+__version__ = version("scaffold")

@@ -1,23 +1,53 @@
-"""Stacks, frameworks, architectures and their valid combinations.
+"""Stacks, frameworks, architectures and their valid combinations: the offered matrix.
 
-copier.yml holds the same choices for plain `copier copy`; tests/unit/test_catalog.py
-keeps the two in step.
+This is the one source of the matrix for scaffold: the CLI's help, `scaffold list`,
+answer validation, the lockfile tooling and the tests derive from it. copier.yml asks
+the same questions for plain `copier copy`; tests/unit/test_catalog.py keeps its
+choices, labels and validators in step with this module.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from scaffold.errors import InvalidAnswerError
 
+ARCHITECTURES = ("monolith", "microservice", "serverless")
+DATABASES = ("postgres", "none")
+CACHES = ("redis", "none")
+CI_PROVIDERS = ("github", "gitlab", "none")
+LICENSES = ("MIT", "Apache-2.0", "Proprietary")
+
+
+@dataclass(frozen=True)
+class Framework:
+    name: str
+    label: str
+    architectures: tuple[str, ...] = ARCHITECTURES
+
 
 @dataclass(frozen=True)
 class Stack:
     name: str
-    frameworks: tuple[str, ...]
-    architectures: tuple[str, ...]
+    label: str
+    offered: tuple[Framework, ...]
+    # The question naming the stack's own package or module (go_module, ...).
+    naming_question: str
+
+    @property
+    def frameworks(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.offered)
+
+    @property
+    def architectures(self) -> tuple[str, ...]:
+        """Every architecture some framework of the stack offers, in catalog order."""
+        return tuple(a for a in ARCHITECTURES if any(a in f.architectures for f in self.offered))
+
+    def framework(self, name: str) -> Framework:
+        return next(f for f in self.offered if f.name == name)
 
 
 @dataclass(frozen=True)
@@ -27,44 +57,74 @@ class Combination:
     architecture: str
 
 
-ARCHITECTURES = ("monolith", "microservice", "serverless")
-DATABASES = ("postgres", "none")
-CACHES = ("redis", "none")
-CI_PROVIDERS = ("github", "gitlab", "none")
-LICENSES = ("MIT", "Apache-2.0", "Proprietary")
-
 STACKS: Mapping[str, Stack] = {
-    "go": Stack("go", frameworks=("stdlib", "gin", "echo", "chi"), architectures=ARCHITECTURES),
-    "node-ts": Stack("node-ts", frameworks=("fastify", "express"), architectures=ARCHITECTURES),
-    "python-fastapi": Stack("python-fastapi", frameworks=("fastapi",), architectures=ARCHITECTURES),
+    stack.name: stack
+    for stack in (
+        Stack(
+            "go",
+            "Go",
+            (
+                Framework("stdlib", "Go standard library (net/http)"),
+                Framework("gin", "Gin"),
+                Framework("echo", "Echo"),
+                Framework("chi", "chi"),
+            ),
+            naming_question="go_module",
+        ),
+        Stack(
+            "node-ts",
+            "Node.js (TypeScript)",
+            (Framework("fastify", "Fastify"), Framework("express", "Express")),
+            naming_question="npm_package",
+        ),
+        Stack(
+            "python-fastapi",
+            "Python (FastAPI)",
+            (Framework("fastapi", "FastAPI"),),
+            naming_question="python_package",
+        ),
+    )
 }
 
-# Every question of copier.yml; answers outside this set are refused rather than ignored.
+# Every question of copier.yml in its order: what users come for first, then names.
+# Answers outside this set are refused rather than ignored.
 QUESTIONS = (
-    "project_name",
-    "project_slug",
-    "description",
-    "owner",
-    "license",
-    "container_registry",
     "stack",
     "framework",
     "architecture",
     "database",
     "cache",
     "ci",
+    "project_name",
+    "project_slug",
+    "description",
+    "owner",
+    "license",
+    "container_registry",
     "http_port",
-    "go_module",
-    "npm_package",
-    "python_package",
+    *(stack.naming_question for stack in STACKS.values()),
 )
 
 
 def combinations() -> Iterator[Combination]:
     for stack in STACKS.values():
-        for framework in stack.frameworks:
-            for architecture in stack.architectures:
-                yield Combination(stack.name, framework, architecture)
+        for framework in stack.offered:
+            for architecture in framework.architectures:
+                yield Combination(stack.name, framework.name, architecture)
+
+
+# Every answer ends up in file names, source code and YAML; none needs more than this.
+MAX_ANSWER_LENGTH = 1000
+
+
+def _check_text(key: str, value: object) -> None:
+    if not isinstance(value, str):
+        return
+    if len(value) > MAX_ANSWER_LENGTH:
+        raise InvalidAnswerError(f"answer {key} is longer than {MAX_ANSWER_LENGTH} characters")
+    # Control characters, lone surrogates and line or paragraph separators.
+    if any(unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp") for c in value):
+        raise InvalidAnswerError(f"answer {key} must not contain control characters")
 
 
 def _one_of(kind: str, value: object, allowed: tuple[str, ...], context: str = "") -> None:
@@ -79,25 +139,40 @@ def normalise(answers: Mapping[str, Any]) -> dict[str, Any]:
 
     A framework given without a stack selects the stack that offers it.
     """
-    unknown = sorted(set(answers) - set(QUESTIONS))
+    unknown = sorted((str(key) for key in set(answers) - set(QUESTIONS)), key=str)
     if unknown:
         raise InvalidAnswerError(
             f"unknown answer {unknown[0]!r}; known answers: {', '.join(QUESTIONS)}"
         )
+    for key, value in answers.items():
+        _check_text(key, value)
     result = dict(answers)
     if "framework" in result and "stack" not in result:
-        owners = [s.name for s in STACKS.values() if result["framework"] in s.frameworks]
         every = tuple(f for s in STACKS.values() for f in s.frameworks)
         _one_of("framework", result["framework"], every)
-        result["stack"] = owners[0]
+        result["stack"] = next(
+            s.name for s in STACKS.values() if result["framework"] in s.frameworks
+        )
     if "stack" in result:
         _one_of("stack", result["stack"], tuple(STACKS))
-        offered = STACKS[result["stack"]]
-        context = f" for stack {offered.name}"
+        stack = STACKS[result["stack"]]
         if "framework" in result:
-            _one_of("framework", result["framework"], offered.frameworks, context)
-        if "architecture" in result:
-            _one_of("architecture", result["architecture"], offered.architectures, context)
+            _one_of("framework", result["framework"], stack.frameworks, f" for stack {stack.name}")
+            if "architecture" in result:
+                framework = stack.framework(result["framework"])
+                _one_of(
+                    "architecture",
+                    result["architecture"],
+                    framework.architectures,
+                    f" for framework {framework.name}",
+                )
+        elif "architecture" in result:
+            _one_of(
+                "architecture",
+                result["architecture"],
+                stack.architectures,
+                f" for stack {stack.name}",
+            )
     for key, allowed in (
         ("architecture", ARCHITECTURES),
         ("database", DATABASES),

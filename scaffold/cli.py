@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -69,6 +70,11 @@ ProjectArgument = Annotated[
 ]
 
 
+def _either(choices: Iterable[str]) -> str:
+    *rest, last = choices
+    return f"{', '.join(rest)} or {last}." if rest else f"{last}."
+
+
 def _parse_data(pairs: list[str], data_file: Path | None) -> dict[str, Any]:
     answers: dict[str, Any] = {}
     if data_file is not None:
@@ -83,11 +89,22 @@ def _parse_data(pairs: list[str], data_file: Path | None) -> dict[str, Any]:
         answers.update({k: v for k, v in loaded.items() if not str(k).startswith("_")})
     for pair in pairs:
         key, sep, value = pair.partition("=")
-        if not sep or not key:
+        if not sep or not key.strip():
             raise UsageError(f"--data expects key=value, got {pair!r}")
-        # Values are YAML scalars, as with `copier --data`: http_port=9090 is a number.
-        answers[key.strip()] = yaml.safe_load(value) if value else ""
+        answers[key.strip()] = _scalar(value)
     return answers
+
+
+def _scalar(value: str) -> Any:
+    """A YAML scalar as with `copier --data` (http_port=9090 is a number); text that
+    is not one, or that YAML reads as a structure, is the plain string."""
+    if not value:
+        return ""
+    try:
+        parsed = yaml.safe_load(value)
+    except yaml.YAMLError:
+        return value
+    return parsed if isinstance(parsed, str | int | float | bool) else value
 
 
 @app.command()
@@ -95,18 +112,17 @@ def new(
     dest: Annotated[
         Path | None, typer.Argument(help="Directory to create (default: named after --name).")
     ] = None,
-    stack: Annotated[str | None, typer.Option(help=", ".join(catalog.STACKS) + ".")] = None,
+    stack: Annotated[str | None, typer.Option(help=_either(catalog.STACKS))] = None,
     framework: Annotated[
         str | None,
         typer.Option(
-            help="; ".join(f"{s.name}: {', '.join(s.frameworks)}" for s in catalog.STACKS.values())
-            + "."
+            help="; ".join(f"{s.name}: {_either(s.frameworks)}" for s in catalog.STACKS.values())
         ),
     ] = None,
-    arch: Annotated[str | None, typer.Option(help="monolith, microservice or serverless.")] = None,
-    db: Annotated[str | None, typer.Option(help="postgres or none.")] = None,
-    cache: Annotated[str | None, typer.Option(help="redis or none.")] = None,
-    ci: Annotated[str | None, typer.Option(help="github, gitlab or none.")] = None,
+    arch: Annotated[str | None, typer.Option(help=_either(catalog.ARCHITECTURES))] = None,
+    db: Annotated[str | None, typer.Option(help=_either(catalog.DATABASES))] = None,
+    cache: Annotated[str | None, typer.Option(help=_either(catalog.CACHES))] = None,
+    ci: Annotated[str | None, typer.Option(help=_either(catalog.CI_PROVIDERS))] = None,
     name: Annotated[
         str | None, typer.Option(help="Human project name (default: from DEST).")
     ] = None,

@@ -17,20 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import copier
-
 from scaffold import versions
 from scaffold.config import OrgConfig
 from scaffold.errors import UpdateError
-from scaffold.render import (
-    ANSWERS_FILE,
-    copier_errors,
-    is_bundled,
-    read_answers,
-    version_to_render,
-)
+from scaffold.template import ANSWERS_FILE, Conflict, Template, read_answers
 
-Conflict = Literal["inline", "rej"]
 # What copier writes into a file whose owner edit and template change overlap.
 _MARKER = re.compile(r"^(<{7} before updating|>{7} after updating)$", re.MULTILINE)
 
@@ -41,8 +32,12 @@ class Project:
 
     path: Path
     answers: Mapping[str, Any]
-    source: str
+    template: Template
     version: str
+
+    @property
+    def source(self) -> str:
+        return self.template.source
 
     @property
     def user_answers(self) -> dict[str, Any]:
@@ -87,7 +82,7 @@ def load_project(path: Path) -> Project:
             f"{ANSWERS_FILE} records no template version; the project was rendered from "
             "a plain folder and cannot be updated (render from a git source)"
         )
-    return Project(path, answers, str(source), str(version))
+    return Project(path, answers, Template.recorded(str(source)), str(version))
 
 
 def update_project(
@@ -111,23 +106,16 @@ def update_project(
     if leftover:
         raise UpdateError(f"resolve the conflicts of the last update first: {', '.join(leftover)}")
     target = _target(project, vcs_ref, config)
-    if versions.same_version(project.version, target, versions.refs(project.source)):
+    if project.template.same_version(project.version, target):
         return Updated(project.path, project.version, project.version, [])
-    with copier_errors(project.source):
-        copier.run_update(
-            project.path,
-            vcs_ref=target,
-            data=dict(config.locked),
-            defaults=defaults,
-            overwrite=True,
-            skip_answered=True,
-            conflict=conflict,
-            pretend=pretend,
-            quiet=True,
-            # The bundled template is this program's own code; any other source runs
-            # its migrations only when copier's settings trust it.
-            unsafe=is_bundled(project.source),
-        )
+    project.template.update(
+        project.path,
+        vcs_ref=target,
+        data=config.locked,
+        defaults=defaults,
+        conflict=conflict,
+        pretend=pretend,
+    )
     current = target if pretend else load_project(project.path).version
     return Updated(project.path, project.version, current, find_conflicts(project.path))
 
@@ -137,7 +125,7 @@ def check_project(path: Path, *, config: OrgConfig | None = None) -> Checked:
     config = config or OrgConfig()
     project = load_project(path)
     target = _target(project, None, config)
-    if versions.same_version(project.version, target, versions.refs(project.source)):
+    if project.template.same_version(project.version, target):
         status: Literal["up-to-date", "behind", "ahead"] = "up-to-date"
     else:
         have, want = versions.version_of(project.version), versions.version_of(target)
@@ -158,16 +146,9 @@ def diff_project(path: Path) -> list[FileChange]:
     project = load_project(path)
     with tempfile.TemporaryDirectory(prefix="scaffold-pristine-") as scratch:
         pristine = Path(scratch) / project.path.name
-        with copier_errors(project.source):
-            copier.run_copy(
-                project.source,
-                pristine,
-                data=project.user_answers,
-                vcs_ref=project.version,
-                defaults=True,
-                quiet=True,
-                unsafe=is_bundled(project.source),
-            )
+        project.template.copy(
+            pristine, data=project.user_answers, vcs_ref=project.version, defaults=True
+        )
         theirs = _files(pristine, git=False)
         ours = _files(project.path, git=_is_git_repo(project.path))
         return [
@@ -200,7 +181,7 @@ def _target(project: Project, vcs_ref: str | None, config: OrgConfig) -> str:
             f"the project follows template {project.source}, but {config.origin} fixes "
             f"{config.template}; point _src_path in {ANSWERS_FILE} at it and commit"
         )
-    target = version_to_render(project.source, vcs_ref, config)
+    target = project.template.version_to_render(vcs_ref, config)
     if target is None:
         raise UpdateError(f"template {project.source} is a plain folder without versions")
     return target

@@ -1,8 +1,9 @@
 """Template versions: the tags of a template's git repository, and the pin that picks one.
 
-`new`, `update` and `check` all ask `target()` which version to render, so the three
-always agree. Sources are read with `git ls-remote`, which answers for URLs, local
-repositories and bundle files alike; a local source needs no network.
+`new`, `update` and `check` all ask `scaffold.template.Template` which version to
+render, and it asks here, so the three always agree. Sources are read with
+`git ls-remote`, which answers for URLs, local repositories and bundle files alike;
+a local source needs no network.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -87,7 +89,8 @@ class Refs:
 
 def refs(source: str) -> Refs:
     done = subprocess.run(
-        ["git", "ls-remote", "--", source],
+        # git reads a local path as given; `~` is the shell's to expand, and ours here.
+        ["git", "ls-remote", "--", os.path.expanduser(source)],
         capture_output=True,
         text=True,
         check=False,
@@ -113,23 +116,21 @@ def refs(source: str) -> Refs:
     return Refs(head=head, tags=tags)
 
 
-def target(source: str, *, pin: Pin | None, ref: str | None, follow_head: bool) -> str:
-    """The template version to render: a tag, or a commit when the source has no tags.
+def check_pinned(ref: str, pin: Pin | None) -> None:
+    if pin is not None and not pin.allows(ref):
+        raise TemplateError(f"version {ref} does not satisfy the pinned version {pin.text}")
 
-    ``ref`` is what the user asked for; it must satisfy ``pin`` when there is one.
-    Without either, the newest release tag, unless ``follow_head``: the checkout
-    scaffold is installed from renders its own HEAD, so its templates always match
-    the code that asks the questions.
+
+def newest(found: Refs, source: str, *, pin: Pin | None, follow_head: bool) -> str:
+    """The version to render when none is asked for: the newest tag the pin allows.
+
+    Without a pin, the newest release tag, unless ``follow_head`` or the source has no
+    release tags: then its HEAD commit.
     """
-    if ref is not None:
-        if pin is not None and not pin.allows(ref):
-            raise TemplateError(f"version {ref} does not satisfy the pinned version {pin.text}")
-        return ref
-    found = refs(source)
     if pin is not None:
-        allowed = [t for t in found.versions() if pin.allows(t)]
         if pin.specifier is None and pin.text in found.tags:
             return pin.text
+        allowed = [t for t in found.versions() if pin.allows(t)]
         if not allowed:
             offered = ", ".join(found.versions()) or "none"
             raise TemplateError(
@@ -143,11 +144,13 @@ def target(source: str, *, pin: Pin | None, ref: str | None, follow_head: bool) 
     return found.head
 
 
-def same_version(recorded: str, wanted: str, source_refs: Refs) -> bool:
-    """Whether a project's recorded `_commit` is the version ``wanted`` names."""
+def same_version(recorded: str, wanted: str, source_refs: Callable[[], Refs]) -> bool:
+    """Whether a project's recorded `_commit` is the version ``wanted`` names; the
+    source's refs are read only when the two names differ."""
     if recorded == wanted:
         return True
-    have, want = source_refs.commit_of(recorded), source_refs.commit_of(wanted)
+    found = source_refs()
+    have, want = found.commit_of(recorded), found.commit_of(wanted)
     if have is None or want is None:
         return False
     return want.startswith(have) or have.startswith(want)

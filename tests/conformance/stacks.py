@@ -15,6 +15,8 @@ import pytest
 from nodes import node_bin_dir
 from pythons import find_python
 
+from scaffold import catalog
+
 
 @dataclass(frozen=True)
 class StackDescriptor:
@@ -30,11 +32,14 @@ class StackDescriptor:
     # Programs the build needs on PATH; a missing one fails the test with its name.
     tools: tuple[str, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict)
-    architectures: tuple[str, ...] = ("monolith", "microservice", "serverless")
 
     @property
     def name(self) -> str:
         return f"{self.stack}-{self.framework}"
+
+    @property
+    def architectures(self) -> tuple[str, ...]:
+        return catalog.STACKS[self.stack].framework(self.framework).architectures
 
 
 GO_STDLIB = StackDescriptor(
@@ -78,12 +83,6 @@ NODE_FASTIFY = StackDescriptor(
     framework="fastify",
     marker="node",
     build=(
-        # Resolves package-lock.json for templates that render none.
-        (
-            "sh",
-            "-c",
-            "test -f package-lock.json || npm install --package-lock-only --ignore-scripts",
-        ),
         # The frozen install, refused on a Node older than package.json's engines.
         ("npm", "ci", "--engine-strict"),
         ("npm", "run", "build"),

@@ -50,7 +50,7 @@ COMBINATIONS = [
     if _rendered(c, db, cache, ci)
 ]
 # Questions that only one stack asks.
-STACK_QUESTIONS = {"go_module": "go", "npm_package": "node-ts", "python_package": "python-fastapi"}
+STACK_QUESTIONS = {s.naming_question: s.name for s in catalog.STACKS.values()}
 # Expressions of GitHub Actions (${{ ... }}) are the only double braces a project may contain.
 STRAY_JINJA = re.compile(r"(?<!\$)\{\{|\{%|%\}|\{#|#\}")
 

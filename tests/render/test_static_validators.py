@@ -25,11 +25,13 @@ import pytest
 import yaml
 from rendering import REPO_ROOT, render_project
 
+from scaffold import catalog
+
 pytestmark = [pytest.mark.static]
 
-ARCHITECTURES = ("monolith", "microservice", "serverless")
-CI_PROVIDERS = ("github", "gitlab", "none")
-BACKENDS = (("postgres", "redis"), ("postgres", "none"), ("none", "redis"), ("none", "none"))
+ARCHITECTURES = catalog.ARCHITECTURES
+CI_PROVIDERS = catalog.CI_PROVIDERS
+BACKENDS = tuple(itertools.product(catalog.DATABASES, catalog.CACHES))
 
 Answers = dict[str, str]
 

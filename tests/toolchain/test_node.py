@@ -92,12 +92,6 @@ def npm_env() -> dict[str, str]:
     }
 
 
-def ensure_lockfile(project: Path, env: dict[str, str]) -> None:
-    """The render's package-lock.json; resolved here for templates that render none."""
-    if not (project / "package-lock.json").exists():
-        run(["npm", "install", "--package-lock-only", "--ignore-scripts"], project, env)
-
-
 @pytest.mark.parametrize(
     ("framework", "architecture", "database", "cache"),
     COMBINATIONS,
@@ -127,7 +121,6 @@ def test_node_project(
     if cache == "redis":
         redis = request.getfixturevalue("redis")
         env["REDIS_URL"] = redis.db_url(redis.new_db_index())
-    ensure_lockfile(project, env)
     commit_rendered(project, env)
 
     run(["npm", "ci"], project, env)

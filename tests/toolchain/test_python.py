@@ -130,6 +130,14 @@ def test_python_project(
         expected |= INTEGRATION_TESTS.get(dependency, set())
     assert expected <= passed, f"did not pass: {sorted(expected - passed)}"
     assert list((project / "dist").glob("*.whl")), "make build wrote no wheel"
+    # Any PEP 517 front end builds it: the build backend it names is one the index serves.
+    wheels = tmp_path / "pip-wheel"
+    run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), "."],
+        project,
+        env,
+    )
+    assert list(wheels.glob("*.whl")), "pip wheel wrote no wheel"
 
     run(["make", "fmt"], project, env)
     status = run(["git", "status", "--porcelain"], project, env)

@@ -8,7 +8,7 @@ import sys
 import pytest
 from rendering import REPO_ROOT
 
-PYTHON_PATHS = ["scaffold", "tests", "scripts"]
+PYTHON_PATHS = ["scaffold", "tests", "scripts", "hatch_build.py"]
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 import subprocess
 from pathlib import Path
@@ -12,7 +13,7 @@ import yaml
 from rendering import REPO_ROOT
 from typer.testing import CliRunner
 
-from scaffold import render
+from scaffold import render, template
 from scaffold.cli import app
 from scaffold.errors import DestinationError, InvalidAnswerError, TemplateError
 
@@ -188,8 +189,21 @@ def test_cli_unknown_flag_is_a_usage_error(tmp_path: Path) -> None:
     assert code == 2
 
 
+def test_version_is_the_newest_changelog_entry_and_release_tag() -> None:
+    newest_entry = re.search(r"^## v(\S+)$", (REPO_ROOT / "CHANGELOG.md").read_text(), re.M)
+    assert newest_entry is not None
+    assert runner.invoke(app, ["--version"]).stdout == f"scaffold {newest_entry[1]}\n"
+    tags = subprocess.run(
+        ["git", "-C", str(REPO_ROOT), "tag", "--list", "v*", "--sort=-version:refname"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    # A clone without tags has nothing to compare; a release is never ahead of the entry.
+    assert not tags or tags[0] == f"v{newest_entry[1]}"
+
+
 def test_version_and_list() -> None:
-    assert runner.invoke(app, ["--version"]).stdout.startswith("scaffold ")
     listing = runner.invoke(app, ["list"]).stdout
     assert "go" in listing and "stdlib" in listing and "serverless" in listing
 
@@ -210,7 +224,7 @@ def test_bundled_checkout_renders_its_committed_state_and_records_a_real_commit(
     checkout = tmp_path / "scaffold"
     subprocess.run(["git", "clone", "-q", str(REPO_ROOT), str(checkout)], check=True)
     (checkout / "templates" / "go" / "uncommitted.txt").write_text("work in progress\n")
-    monkeypatch.setattr(render, "bundled_template", lambda: checkout)
+    monkeypatch.setattr(template, "bundled_location", lambda: str(checkout))
 
     rendered = render.new_project(tmp_path / "svc", {})
 

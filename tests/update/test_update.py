@@ -20,7 +20,8 @@ import yaml
 from rendering import REPO_ROOT
 from typer.testing import CliRunner
 
-import scaffold.render
+import scaffold.template
+import scaffold.versions
 from scaffold import config
 from scaffold.cli import EXIT_CONFLICTS, EXIT_DRIFT, app
 from scaffold.errors import ConfigError, TemplateError, UpdateError
@@ -54,9 +55,12 @@ def edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1))
 
 
-def make_template(root: Path) -> Path:
-    """This repository's template (working tree included) as a repository tagged v1.0.0."""
-    repo = root / "template"
+def make_template(
+    root: Path, name: str = "template", *, everything: bool = False, tag: str | None = "v1.0.0"
+) -> Path:
+    """This repository's template (working tree included) as a repository tagged ``tag``;
+    with ``everything``, the whole repository, scaffold's code included."""
+    repo = root / name
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=REPO_ROOT,
@@ -64,12 +68,13 @@ def make_template(root: Path) -> Path:
         text=True,
         check=True,
     ).stdout.split("\0")
-    for name in listed:
-        if (name == "copier.yml" or name.startswith("templates/")) and (REPO_ROOT / name).is_file():
-            (repo / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO_ROOT / name, repo / name)
+    for path in listed:
+        wanted = everything or path == "copier.yml" or path.startswith("templates/")
+        if wanted and (REPO_ROOT / path).is_file():
+            (repo / path).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO_ROOT / path, repo / path)
     git(repo, "init", "--quiet")
-    commit(repo, "template v1", tag="v1.0.0")
+    commit(repo, "template v1", tag=tag)
     return repo
 
 
@@ -426,7 +431,7 @@ def test_bundled_template_renders_and_updates_to_its_own_head(
     shutil.copytree(template, checkout)
     (checkout / "templates/go/NOTES.md").write_text("Unreleased work in progress.\n")
     commit(checkout, "after v2.0.0")
-    monkeypatch.setattr(scaffold.render, "bundled_template", lambda: checkout)
+    monkeypatch.setattr(scaffold.template, "bundled_location", lambda: str(checkout))
 
     project = tmp_path / "orders-api"
     new_project(project, {"project_name": "Orders API"})
@@ -481,3 +486,22 @@ def test_org_kit_limits_the_stacks(tmp_path: Path) -> None:
         "python-fastapi",
         "fastapi",
     )
+
+
+def test_each_command_reads_the_template_versions_once(
+    template: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = render(template, tmp_path / "orders-api")
+    reads: list[str] = []
+    real_refs = scaffold.versions.refs
+
+    def counted(source: str) -> scaffold.versions.Refs:
+        reads.append(source)
+        return real_refs(source)
+
+    monkeypatch.setattr(scaffold.versions, "refs", counted)
+    assert check_project(project).status == "behind"
+    assert reads == [str(template)]
+    reads.clear()
+    assert update_project(project).current == "v2.0.0"
+    assert reads == [str(template)]
