@@ -24,6 +24,7 @@ from conformance.deploy import Dependencies, observed, provision
 from conformance.harness import BuiltProject, Service, TableLock, build_project
 from conformance.stacks import (
     GO_STDLIB,
+    NODE_EXPRESS,
     NODE_FASTIFY,
     PYTHON_FASTAPI,
     StackDescriptor,
@@ -261,6 +262,13 @@ NODE_MUTATIONS = (
         _on_service(checks.check_unknown_route),
     ),
     Mutation(
+        "wrong-method-404",
+        "src/http/app.ts",
+        r"if \(allowed\.size > 0\) \{",
+        "if (allowed.size > 99) {",
+        _on_service(checks.check_wrong_method),
+    ),
+    Mutation(
         "body-limit-raised",
         "src/http/app.ts",
         r"^export const MAX_BODY_BYTES = 1024 \* 1024;$",
@@ -306,11 +314,59 @@ NODE_MUTATIONS = (
     ),
 )
 
+# Express has its own HTTP layer: the behaviours it implements itself, broken there.
+EXPRESS_MUTATIONS = (
+    Mutation(
+        "request-id-not-echoed",
+        "src/http/app.ts",
+        r'res\.setHeader\("x-request-id", id\);',
+        'res.setHeader("x-request-id-unused", id);',
+        _on_service(checks.check_request_id_echoed),
+    ),
+    Mutation(
+        "unknown-route-plain-text",
+        "src/http/app.ts",
+        r"sendError\(res, (notFound\(`no route matches \$\{pathOf\(req\.url\)\}`\))\);",
+        r'res.status(404).type("text/plain").send(\1.message);',
+        _on_service(checks.check_unknown_route),
+    ),
+    Mutation(
+        "wrong-method-404",
+        "src/items/routes.ts",
+        r'\n\s*\.all\(allow\("POST"\)\);',
+        ";",
+        _on_service(checks.check_wrong_method),
+    ),
+    Mutation(
+        "body-limit-raised",
+        "src/http/app.ts",
+        r"^export const MAX_BODY_BYTES = 1024 \* 1024;$",
+        "export const MAX_BODY_BYTES = 4 * 1024 * 1024;",
+        _on_service(checks.check_body_too_large),
+    ),
+    Mutation(
+        "access-line-status-always-200",
+        "src/http/app.ts",
+        r"status: res\.statusCode,\n    duration_ms",
+        "status: 200,\n    duration_ms",
+        _access_line_of_404,
+    ),
+    Mutation(
+        "timeout-not-answered",
+        "src/http/app.ts",
+        r"if \(!res\.headersSent\) \{\n(\s+)sendError\(res, timedOut\(\)\);",
+        r"if (res.headersSent && !res.headersSent) {\n\1sendError(res, timedOut());",
+        _timeout_is_504,
+        with_dependencies=True,
+    ),
+)
+
 # The variant each stack is mutated in: no database or cache, so nothing but
 # the build and the process is needed.
 TARGETS: tuple[tuple[StackDescriptor, tuple[Mutation, ...]], ...] = (
     (GO_STDLIB, GO_MUTATIONS),
     (NODE_FASTIFY, NODE_MUTATIONS),
+    (NODE_EXPRESS, EXPRESS_MUTATIONS),
     (PYTHON_FASTAPI, PYTHON_MUTATIONS),
 )
 
