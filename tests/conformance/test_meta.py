@@ -348,7 +348,7 @@ EXPRESS_MUTATIONS = (
         "access-line-status-always-200",
         "src/http/app.ts",
         r"status: res\.statusCode,\n    duration_ms",
-        "status: 200,\n    duration_ms",
+        "status: res.statusCode > 0 ? 200 : 0,\n    duration_ms",
         _access_line_of_404,
     ),
     Mutation(
