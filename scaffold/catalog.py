@@ -72,6 +72,12 @@ STACKS: Mapping[str, Stack] = {
             naming_question="go_module",
         ),
         Stack(
+            "node-ts",
+            "Node.js (TypeScript)",
+            (Framework("fastify", "Fastify"), Framework("express", "Express")),
+            naming_question="npm_package",
+        ),
+        Stack(
             "python-fastapi",
             "Python (FastAPI)",
             (Framework("fastapi", "FastAPI"),),

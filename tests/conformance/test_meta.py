@@ -24,6 +24,8 @@ from conformance.deploy import Dependencies, observed, provision
 from conformance.harness import BuiltProject, Service, TableLock, build_project
 from conformance.stacks import (
     GO_STDLIB,
+    NODE_EXPRESS,
+    NODE_FASTIFY,
     PYTHON_FASTAPI,
     RUST_ACTIX,
     RUST_AXUM,
@@ -232,6 +234,135 @@ PYTHON_MUTATIONS = (
     ),
 )
 
+NODE_MUTATIONS = (
+    Mutation(
+        "healthz-answers-500",
+        "src/http/health.ts",
+        r'^  return \{ status: "ok" \};$',
+        '  throw new Error("unhealthy");',
+        _on_service(checks.check_healthz),
+    ),
+    Mutation(
+        "request-id-not-echoed",
+        "src/http/app.ts",
+        r'reply\.header\("x-request-id", request\.id\);',
+        'reply.header("x-request-id-unused", request.id);',
+        _on_service(checks.check_request_id_echoed),
+    ),
+    Mutation(
+        "invalid-request-id-kept",
+        "src/platform/ids.ts",
+        r'typeof sent === "string" && VALID_REQUEST_ID\.test\(sent\)',
+        'typeof sent === "string" && sent !== "" && VALID_REQUEST_ID.source !== ""',
+        _on_service(checks.check_request_id_invalid_replaced),
+    ),
+    Mutation(
+        "unknown-route-plain-text",
+        "src/http/app.ts",
+        r"return sendError\(reply, request, notFound\((`no route matches \$\{path\}`)\)\);",
+        r'return reply.code(404).type("text/plain").send(notFound(\1).message);',
+        _on_service(checks.check_unknown_route),
+    ),
+    Mutation(
+        "wrong-method-404",
+        "src/http/app.ts",
+        r"if \(allowed\.size > 0\) \{",
+        "if (allowed.size > 99) {",
+        _on_service(checks.check_wrong_method),
+    ),
+    Mutation(
+        "body-limit-raised",
+        "src/http/app.ts",
+        r"^export const MAX_BODY_BYTES = 1024 \* 1024;$",
+        "export const MAX_BODY_BYTES = 4 * 1024 * 1024;",
+        _on_service(checks.check_body_too_large),
+    ),
+    Mutation(
+        "access-line-status-always-200",
+        "src/http/app.ts",
+        r"status: reply\.statusCode,",
+        "status: 200,",
+        _access_line_of_404,
+    ),
+    Mutation(
+        "invalid-request-timeout-accepted",
+        "src/config.ts",
+        r"REQUEST_TIMEOUT: duration\.default\(5000\),",
+        "REQUEST_TIMEOUT: z.any().transform(() => 5000),",
+        _request_timeout_refused,
+    ),
+    Mutation(
+        "sigterm-exits-non-zero",
+        "src/serve.ts",
+        r'logger\.info\("stopped"\);',
+        'logger.info("stopped");\n      process.exit(3);',
+        _sigterm_exits_zero,
+    ),
+    Mutation(
+        "timeout-answers-500",
+        "src/http/errors.ts",
+        r"(new ApiError\(\s+)504,",
+        r"\g<1>500,",
+        _timeout_is_504,
+        with_dependencies=True,
+    ),
+    Mutation(
+        "cache-bypassed",
+        "src/services.ts",
+        r"^  items = (new CachedItemStore\(items, client, logger\));$",
+        r"  void \1;",
+        _reads_through_redis,
+        with_dependencies=True,
+    ),
+)
+
+# Express has its own HTTP layer: the behaviours it implements itself, broken there.
+EXPRESS_MUTATIONS = (
+    Mutation(
+        "request-id-not-echoed",
+        "src/http/app.ts",
+        r'res\.setHeader\("x-request-id", id\);',
+        'res.setHeader("x-request-id-unused", id);',
+        _on_service(checks.check_request_id_echoed),
+    ),
+    Mutation(
+        "unknown-route-plain-text",
+        "src/http/app.ts",
+        r"sendError\(res, (notFound\(`no route matches \$\{pathOf\(req\.url\)\}`\))\);",
+        r'res.status(404).type("text/plain").send(\1.message);',
+        _on_service(checks.check_unknown_route),
+    ),
+    Mutation(
+        "wrong-method-404",
+        "src/items/routes.ts",
+        r'\n\s*\.all\(allow\("POST"\)\);',
+        ";",
+        _on_service(checks.check_wrong_method),
+    ),
+    Mutation(
+        "body-limit-raised",
+        "src/http/app.ts",
+        r"^export const MAX_BODY_BYTES = 1024 \* 1024;$",
+        "export const MAX_BODY_BYTES = 4 * 1024 * 1024;",
+        _on_service(checks.check_body_too_large),
+    ),
+    Mutation(
+        "access-line-status-always-200",
+        "src/http/app.ts",
+        r"status: res\.statusCode,\n    duration_ms",
+        "status: res.statusCode > 0 ? 200 : 0,\n    duration_ms",
+        _access_line_of_404,
+    ),
+    Mutation(
+        "timeout-not-answered",
+        "src/http/app.ts",
+        r"if \(!res\.headersSent\) \{\n(\s+)sendError\(res, timedOut\(\)\);",
+        r"if (res.headersSent && !res.headersSent) {\n\1sendError(res, timedOut());",
+        _timeout_is_504,
+        with_dependencies=True,
+    ),
+)
+
 RUST_MUTATIONS = (
     Mutation(
         "healthz-answers-500",
@@ -344,6 +475,8 @@ RUST_ACTIX_MUTATIONS = (
 # the build and the process is needed.
 TARGETS: tuple[tuple[StackDescriptor, tuple[Mutation, ...]], ...] = (
     (GO_STDLIB, GO_MUTATIONS),
+    (NODE_FASTIFY, NODE_MUTATIONS),
+    (NODE_EXPRESS, EXPRESS_MUTATIONS),
     (PYTHON_FASTAPI, PYTHON_MUTATIONS),
     (RUST_AXUM, RUST_MUTATIONS),
     (RUST_ACTIX, RUST_ACTIX_MUTATIONS),
@@ -394,7 +527,9 @@ def running(request: pytest.FixtureRequest) -> Iterator[Start]:
 def mutate(project: BuiltProject, mutation: Mutation, dest: Path) -> Path:
     """A copy of ``project`` with ``mutation`` applied to it."""
     # Build output stays behind: the build step makes it again for the copy.
-    shutil.copytree(project.path, dest, ignore=shutil.ignore_patterns("bin", ".venv"))
+    shutil.copytree(
+        project.path, dest, ignore=shutil.ignore_patterns("bin", ".venv", "node_modules", "dist")
+    )
     target = dest / mutation.path.format(slug=project.slug)
     assert target.is_file(), (
         f"mutation {mutation.id}: {mutation.path} is not in the rendered project"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -12,16 +13,16 @@ from pathlib import Path
 
 import pytest
 import yaml
-from rendering import render_project
+from rendering import REPO_ROOT, render_project
 
 from scaffold import catalog
 from scaffold.errors import InvalidAnswerError
 
 
 def _rendered(combination: catalog.Combination, database: str, cache: str, ci: str) -> bool:
-    """Every combination, except that the ci answer shapes no source: a stack's frameworks
-    after the first take one ci per architecture, database and cache, rotated so that each
-    meets every provider."""
+    """Every combination, except that the ci answer shapes no source file: a stack's
+    frameworks after the first take one ci per architecture, database and cache, rotated
+    so that each meets every provider."""
     stack = catalog.STACKS[combination.stack]
     if combination.framework == stack.frameworks[0]:
         return True
@@ -98,6 +99,9 @@ def test_structured_files_parse(project: tuple[dict[str, str], Path]) -> None:
         if path.suffix in {".yml", ".yaml"}:
             list(yaml.load_all(text, Loader=_AnyTagLoader))
         elif path.suffix == ".json":
+            if path.name.startswith("tsconfig"):
+                # TypeScript reads JSON with comments; these have whole-line ones only.
+                text = re.sub(r"^\s*//.*$", "", text, flags=re.M)
             json.loads(text)
         elif path.suffix == ".toml":
             tomllib.loads(text)
@@ -122,6 +126,11 @@ STACK_LAYOUT = {
         "internal/orders",
         "migrations",
         ("go.mod", "go.sum", "cmd/orders-api/main.go", ".golangci.yml"),
+    ),
+    "node-ts": (
+        "src/orders",
+        "migrations",
+        ("package.json", "tsconfig.json", "eslint.config.js", ".nvmrc", "src/main.ts"),
     ),
     "python-fastapi": (
         "src/orders_api/orders",
@@ -177,9 +186,45 @@ SOURCE_CHECKS = {
 }
 
 
-def test_sources_are_formatted_as_rendered(project: tuple[dict[str, str], Path]) -> None:
+def _prettier_version() -> str:
+    package = (REPO_ROOT / "templates/node-ts/package.json.jinja").read_text()
+    match = re.search(r'"prettier": "([^"]+)"', package)
+    assert match, "templates/node-ts/package.json.jinja pins no prettier"
+    return match.group(1)
+
+
+@pytest.fixture(scope="session")
+def prettier(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Prettier at the version the Node projects pin, installed once per session."""
+    if shutil.which("npm") is None:
+        pytest.fail("the Node render checks need npm (Node.js) on PATH", pytrace=False)
+    prefix = tmp_path_factory.mktemp("prettier")
+    subprocess.run(
+        [
+            "npm",
+            "install",
+            "--prefix",
+            str(prefix),
+            "--no-audit",
+            "--no-fund",
+            "--prefer-offline",
+            f"prettier@{_prettier_version()}",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return str(prefix / "node_modules" / ".bin" / "prettier")
+
+
+def test_sources_are_formatted_as_rendered(
+    project: tuple[dict[str, str], Path], request: pytest.FixtureRequest
+) -> None:
     answers, root = project
-    for argv in SOURCE_CHECKS[answers["stack"]]:
+    checks = SOURCE_CHECKS.get(answers["stack"])
+    if checks is None:
+        # Prettier reads the project's own .prettierrc.json and .prettierignore.
+        checks = [[request.getfixturevalue("prettier"), "--check", "--log-level", "warn", "."]]
+    for argv in checks:
         result = subprocess.run(argv, cwd=root, capture_output=True, text=True, check=False)
         output = result.stdout + result.stderr
         assert (result.returncode, output) == (0, ""), f"{' '.join(argv[-5:])}:\n{output}"
@@ -200,6 +245,42 @@ def test_python_package_must_be_importable_and_free(
     with pytest.raises(InvalidAnswerError, match=message):
         render_project(tmp_path, stack="python-fastapi", python_package=package)
     assert not (tmp_path / "orders-api").exists()
+
+
+@pytest.mark.parametrize(
+    ("package", "message"),
+    [
+        ("Orders", "must be a lower-case npm package name"),
+        ("@acme", "must be a lower-case npm package name"),
+        ("orders api", "must be a lower-case npm package name"),
+        ("a" * 215, "is longer than 214 characters"),
+    ],
+)
+def test_npm_package_must_be_a_valid_name(tmp_path: Path, package: str, message: str) -> None:
+    with pytest.raises(InvalidAnswerError, match=message):
+        render_project(tmp_path, stack="node-ts", npm_package=package)
+    assert not (tmp_path / "orders-api").exists()
+
+
+def test_npm_package_names_the_project(tmp_path: Path) -> None:
+    root = render_project(tmp_path, stack="node-ts", npm_package="@acme/orders-api")
+    assert json.loads((root / "package.json").read_text())["name"] == "@acme/orders-api"
+
+
+SOURCE_SUFFIXES = (".go", ".py", ".ts", ".rs")
+
+
+def test_source_templates_do_not_branch_on_the_framework() -> None:
+    """A framework's variant of a source file is its own file, chosen by its name."""
+    templates = Path(__file__).resolve().parents[2] / "templates"
+    branching = [
+        str(path.relative_to(templates))
+        for path in templates.rglob("*")
+        if path.is_file()
+        and path.name.removesuffix(".jinja").endswith(SOURCE_SUFFIXES)
+        and re.search(r"\bframework\b\s*(==|!=|in\b)", path.read_text())
+    ]
+    assert branching == []
 
 
 @pytest.mark.parametrize(

@@ -55,6 +55,9 @@ COMBINATIONS: list[Answers] = [
 # toolchain shows (Dockerfile, pipelines, Makefile, dependency updates, SAM build).
 PYTHON = {"stack": "python-fastapi"}
 PYTHON_COMBINATIONS: list[Answers] = [{**a, **PYTHON} for a in COMBINATIONS]
+# And of the Node stack: its frameworks share every file these validators read.
+NODE = {"stack": "node-ts"}
+NODE_COMBINATIONS: list[Answers] = [{**a, **NODE} for a in COMBINATIONS]
 # And of the Rust stack; its frameworks share every file checked here.
 RUST_COMBINATIONS: list[Answers] = [{**a, "stack": "rust"} for a in COMBINATIONS]
 # The CI image jobs also depend on the registry's host: GHCR, GitLab's registry, Docker Hub
@@ -91,7 +94,11 @@ def _id(answers: Answers) -> str:
 
 
 def _stack_mark(answers: Answers) -> pytest.MarkDecorator:
-    marks = {"python-fastapi": pytest.mark.python, "rust": pytest.mark.rust}
+    marks = {
+        "python-fastapi": pytest.mark.python,
+        "node-ts": pytest.mark.node,
+        "rust": pytest.mark.rust,
+    }
     return marks.get(answers.get("stack", "go"), pytest.mark.go)
 
 
@@ -100,7 +107,7 @@ def _where(predicate: Callable[[Answers], bool]) -> pytest.MarkDecorator:
         "answers",
         [
             pytest.param(a, marks=_stack_mark(a), id=_id(a))
-            for a in COMBINATIONS + PYTHON_COMBINATIONS + RUST_COMBINATIONS
+            for a in COMBINATIONS + PYTHON_COMBINATIONS + NODE_COMBINATIONS + RUST_COMBINATIONS
             if predicate(a)
         ],
     )
@@ -359,6 +366,11 @@ def _variables_read(root: Path) -> set[str]:
         if getenv_config.exists():
             config = getenv_config.read_text()
             return set(re.findall(r'getenv\("([A-Z0-9_]+)"\)', config)) - PLATFORM_VARIABLES
+    node_config = root / "src/config.ts"
+    if node_config.exists():
+        # The zod schema names each variable as a key of the environment object.
+        schema = node_config.read_text().split("const schema = ", 1)[1].split(".transform(", 1)[0]
+        return set(re.findall(r"^    ([A-Z][A-Z0-9_]*): ", schema, re.M))
     # pydantic-settings reads each field of Settings from the variable of its name.
     (python_config,) = root.glob("src/*/config.py")
     settings = python_config.read_text().split("class Settings(", 1)[1].split("\n\n\n", 1)[0]

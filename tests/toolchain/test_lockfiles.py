@@ -3,7 +3,8 @@
 For each stack with a lockfile adapter, every combination is rendered; each lockfile
 must be exactly what the stack's package manager writes for that project, resolving
 from the pins, and pass the stack's frozen check (`go mod tidy -diff`,
-`uv lock --locked`). A pin changed without rerunning `scripts/lock.py` fails here.
+`uv lock --locked`, `npm ci --dry-run`). A pin changed without rerunning
+`scripts/lock.py` fails here.
 """
 
 from __future__ import annotations
@@ -19,7 +20,12 @@ from rendering import REPO_ROOT
 pytestmark = pytest.mark.toolchain
 
 # Each stack's marker; a stack that gains an adapter needs its marker here.
-MARKERS = {"go": pytest.mark.go, "python-fastapi": pytest.mark.python, "rust": pytest.mark.rust}
+MARKERS = {
+    "go": pytest.mark.go,
+    "node-ts": pytest.mark.node,
+    "python-fastapi": pytest.mark.python,
+    "rust": pytest.mark.rust,
+}
 
 
 @pytest.mark.parametrize("stack", [pytest.param(s, marks=MARKERS[s]) for s in ADAPTERS])

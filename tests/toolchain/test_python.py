@@ -131,12 +131,10 @@ def test_python_project(
     assert expected <= passed, f"did not pass: {sorted(expected - passed)}"
     assert list((project / "dist").glob("*.whl")), "make build wrote no wheel"
     # Any PEP 517 front end builds it: the build backend it names is one the index serves.
-    wheels = tmp_path / "pip-wheel"
-    run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), "."],
-        project,
-        env,
-    )
+    frontend, wheels = tmp_path / "pip-env", tmp_path / "pip-wheel"
+    run(["uv", "venv", "--seed", "--quiet", str(frontend)], project, env)
+    pip_wheel = ["-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", str(wheels), "."]
+    run([str(frontend / "bin" / "python"), *pip_wheel], project, env)
     assert list(wheels.glob("*.whl")), "pip wheel wrote no wheel"
 
     run(["make", "fmt"], project, env)

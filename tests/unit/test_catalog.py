@@ -176,3 +176,16 @@ def test_a_framework_may_offer_fewer_architectures(monkeypatch: pytest.MonkeyPat
         "unknown architecture 'serverless' for framework narrow; "
         "choose one of: monolith, microservice"
     )
+
+
+@pytest.mark.parametrize("framework", ["fastify", "express"])
+def test_every_node_framework_is_offered_for_every_architecture(framework: str) -> None:
+    offered = set(catalog.combinations())
+    for architecture in catalog.ARCHITECTURES:
+        assert catalog.Combination("node-ts", framework, architecture) in offered
+    assert catalog.normalise({"framework": framework})["stack"] == "node-ts"
+
+
+def test_node_frameworks_are_refused_for_other_stacks() -> None:
+    with pytest.raises(InvalidAnswerError, match="unknown framework 'fastify' for stack go"):
+        catalog.normalise({"stack": "go", "framework": "fastify"})
