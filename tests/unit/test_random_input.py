@@ -2,6 +2,8 @@
 
 `new` renders a template holding this repository's questionnaire and only the
 answers file, so a few hundred cases take seconds and still meet every validator.
+The suite draws the same cases every run (the "default" profile in conftest.py);
+`pytest --hypothesis-profile=explore` draws new ones.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from rendering import REPO_ROOT
 from typer.testing import CliRunner
@@ -131,6 +133,7 @@ def test_new_never_crashes_and_writes_nothing_on_refusal(
 
 
 @settings(max_examples=100, deadline=None)
+@example(command="update", argv=["a" * 1500])
 @given(
     command=st.sampled_from(("update", "check", "diff", "list")),
     argv=st.lists(VALUES | st.sampled_from(("--json", "--stat", "--pretend", "--vcs-ref"))),
