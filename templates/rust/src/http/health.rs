@@ -19,6 +19,13 @@ use crate::BoxError;
 /// when a dependency hangs.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// Whether `path` is a probe endpoint. Probes are bounded by their own checks, not by
+/// `REQUEST_TIMEOUT`: a hanging dependency then shows as `/readyz`'s 503 naming it
+/// rather than as the request's 504, whatever the request timeout.
+pub fn is_probe(path: &str) -> bool {
+    matches!(path, "/healthz" | "/readyz")
+}
+
 type Probe = Box<dyn Fn() -> BoxFuture<'static, Result<(), BoxError>> + Send + Sync>;
 
 /// One dependency that `/readyz` probes.
