@@ -74,7 +74,11 @@ STACKS: Mapping[str, Stack] = {
         Stack(
             "node-ts",
             "Node.js (TypeScript)",
-            (Framework("fastify", "Fastify"), Framework("express", "Express")),
+            (
+                Framework("fastify", "Fastify"),
+                Framework("nestjs", "NestJS"),
+                Framework("express", "Express"),
+            ),
             naming_question="npm_package",
         ),
         Stack(

@@ -101,7 +101,8 @@ NODE_FASTIFY = StackDescriptor(
     },
 )
 
-# Express builds, migrates and serves exactly like Fastify.
+# NestJS and Express build, migrate and serve exactly like Fastify.
+NODE_NESTJS = replace(NODE_FASTIFY, framework="nestjs")
 NODE_EXPRESS = replace(NODE_FASTIFY, framework="express")
 
 RUST_AXUM = StackDescriptor(
@@ -138,6 +139,7 @@ DESCRIPTORS: tuple[StackDescriptor, ...] = (
     GO_ECHO,
     GO_CHI,
     NODE_FASTIFY,
+    NODE_NESTJS,
     NODE_EXPRESS,
     PYTHON_FASTAPI,
     RUST_AXUM,

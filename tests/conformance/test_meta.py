@@ -26,6 +26,7 @@ from conformance.stacks import (
     GO_STDLIB,
     NODE_EXPRESS,
     NODE_FASTIFY,
+    NODE_NESTJS,
     PYTHON_FASTAPI,
     RUST_ACTIX,
     RUST_AXUM,
@@ -363,6 +364,61 @@ EXPRESS_MUTATIONS = (
     ),
 )
 
+# NestJS runs on Express, behind its own routing, interceptors and exception
+# filter: the behaviours those implement, broken there.
+NESTJS_MUTATIONS = (
+    Mutation(
+        "request-id-not-echoed",
+        "src/http/app.ts",
+        r'res\.setHeader\("x-request-id", id\);',
+        'res.setHeader("x-request-id-unused", id);',
+        _on_service(checks.check_request_id_echoed),
+    ),
+    Mutation(
+        "unknown-route-nest-default-body",
+        "src/http/app.ts",
+        r"^@Catch\(\)$",
+        "@Catch(ApiError)",
+        _on_service(checks.check_unknown_route),
+    ),
+    Mutation(
+        "wrong-method-404",
+        "src/items/routes.ts",
+        r'@OtherMethods\("", "POST"\)',
+        '@OtherMethods("unused", "POST")',
+        _on_service(checks.check_wrong_method),
+    ),
+    Mutation(
+        "body-limit-raised",
+        "src/http/app.ts",
+        r"^export const MAX_BODY_BYTES = 1024 \* 1024;$",
+        "export const MAX_BODY_BYTES = 4 * 1024 * 1024;",
+        _on_service(checks.check_body_too_large),
+    ),
+    Mutation(
+        "access-line-status-always-200",
+        "src/http/app.ts",
+        r"status: res\.statusCode,\n    duration_ms",
+        "status: res.statusCode > 0 ? 200 : 0,\n    duration_ms",
+        _access_line_of_404,
+    ),
+    Mutation(
+        "nest-logs-plain-text",
+        "src/http/app.ts",
+        r"^  app\.useLogger\(app\.get\(Logger\)\);$",
+        "  void app.get(Logger);",
+        _on_service(checks.check_log_lines),
+    ),
+    Mutation(
+        "timeout-not-answered",
+        "src/http/app.ts",
+        r"timeout\(\{ first: this\.ms,",
+        "timeout({ first: this.ms * 1000,",
+        _timeout_is_504,
+        with_dependencies=True,
+    ),
+)
+
 RUST_MUTATIONS = (
     Mutation(
         "healthz-answers-500",
@@ -477,6 +533,7 @@ TARGETS: tuple[tuple[StackDescriptor, tuple[Mutation, ...]], ...] = (
     (GO_STDLIB, GO_MUTATIONS),
     (NODE_FASTIFY, NODE_MUTATIONS),
     (NODE_EXPRESS, EXPRESS_MUTATIONS),
+    (NODE_NESTJS, NESTJS_MUTATIONS),
     (PYTHON_FASTAPI, PYTHON_MUTATIONS),
     (RUST_AXUM, RUST_MUTATIONS),
     (RUST_ACTIX, RUST_ACTIX_MUTATIONS),
