@@ -133,7 +133,13 @@ def test_go_project(
         redis = request.getfixturevalue("redis")
         env["REDIS_URL"] = redis.db_url(redis.new_db_index())
     commit_rendered(project, env)
+    check_go_project(project, env, architecture=architecture, database=database, cache=cache)
 
+
+def check_go_project(
+    project: Path, env: dict[str, str], *, architecture: str, database: str, cache: str
+) -> None:
+    """What a developer and CI run on the committed project, and what each must show."""
     run(["go", "build", "-mod=readonly", "./..."], project, env)
     run(["go", "mod", "verify"], project, env)
     run(["go", "mod", "tidy", "-diff"], project, env)

@@ -116,7 +116,21 @@ def test_python_project(
         redis = request.getfixturevalue("redis")
         env["REDIS_URL"] = redis.db_url(redis.new_db_index())
     commit_rendered(project, env)
+    check_python_project(
+        project, env, tmp_path, architecture=architecture, database=database, cache=cache
+    )
 
+
+def check_python_project(
+    project: Path,
+    env: dict[str, str],
+    tmp_path: Path,
+    *,
+    architecture: str,
+    database: str,
+    cache: str,
+) -> None:
+    """What a developer and CI run on the committed project, and what each must show."""
     run(["uv", "sync", "--locked"], project, env)
 
     report = tmp_path / "pytest.xml"
