@@ -18,6 +18,10 @@ from pathlib import Path
 import pytest
 from commands import commit_rendered, run
 from rendering import render_project
+from repos import commit, edit, make_template
+
+from scaffold.render import new_project
+from scaffold.update import check_project, update_project
 
 pytestmark = [pytest.mark.toolchain, pytest.mark.go]
 
@@ -166,3 +170,35 @@ def check_go_project(
     run(["make", "fmt", f"GOLANGCI_LINT={lint}"], project, env)
     status = run(["git", "status", "--porcelain"], project, env)
     assert status == "", f"make fmt or make build changed the rendered tree:\n{status}"
+
+
+def test_go_project_that_gains_postgres_and_redis_on_update(
+    request: pytest.FixtureRequest, tmp_path: Path, go_env: dict[str, str]
+) -> None:
+    """`scaffold update -d database=postgres -d cache=redis` on a committed project with an
+    owner edit: the result passes what a new project passes, the edit still there."""
+    template = make_template(tmp_path)
+    answers = {
+        "project_name": "Orders API",
+        "framework": "chi",
+        "database": "none",
+        "cache": "none",
+    }
+    project = new_project(tmp_path / "orders-api", answers, template=str(template)).dest
+    env = {
+        **go_env,
+        "DATABASE_URL": request.getfixturevalue("postgres").create_database("go_gains_both"),
+        "REDIS_URL": (redis := request.getfixturevalue("redis")).db_url(redis.new_db_index()),
+    }
+    commit_rendered(project, env)
+    owned = "web.JSON(w, http.StatusCreated, item) // the owner's edit"
+    edit(project / "internal/items/handlers.go", "web.JSON(w, http.StatusCreated, item)", owned)
+    commit(project, "owner edit")
+
+    updated = update_project(project, data={"database": "postgres", "cache": "redis"})
+
+    assert updated.conflicts == []
+    commit(project, "postgres and redis")
+    check_go_project(project, env, architecture="monolith", database="postgres", cache="redis")
+    assert owned in (project / "internal/items/handlers.go").read_text()
+    assert check_project(project).status == "up-to-date"

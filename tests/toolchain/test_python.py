@@ -19,6 +19,10 @@ import pytest
 from commands import commit_rendered, run
 from pythons import find_python
 from rendering import render_project
+from repos import commit, make_template
+
+from scaffold.render import new_project
+from scaffold.update import check_project, update_project
 
 pytestmark = [pytest.mark.toolchain, pytest.mark.python]
 
@@ -154,3 +158,33 @@ def check_python_project(
     run(["make", "fmt"], project, env)
     status = run(["git", "status", "--porcelain"], project, env)
     assert status == "", f"make fmt, make test or make build changed the rendered tree:\n{status}"
+
+
+def test_python_project_that_gains_postgres_and_redis_on_update(
+    request: pytest.FixtureRequest, tmp_path: Path, uv_env: dict[str, str]
+) -> None:
+    """`scaffold update -d database=postgres -d cache=redis` on a committed project with an
+    owner's module: the result passes what a new project passes, the module still there."""
+    template = make_template(tmp_path)
+    answers = {"project_name": "Orders API", "stack": "python-fastapi", "database": "none"}
+    answers["cache"] = "none"
+    project = new_project(tmp_path / "orders-api", answers, template=str(template)).dest
+    env = {
+        **uv_env,
+        "DATABASE_URL": request.getfixturevalue("postgres").create_database("py_gains_both"),
+        "REDIS_URL": (redis := request.getfixturevalue("redis")).db_url(redis.new_db_index()),
+    }
+    commit_rendered(project, env)
+    owned = project / "src/orders_api/reports.py"
+    owned.write_text('"""The owner\'s reports."""\n')
+    commit(project, "owner module")
+
+    updated = update_project(project, data={"database": "postgres", "cache": "redis"})
+
+    assert updated.conflicts == []
+    commit(project, "postgres and redis")
+    check_python_project(
+        project, env, tmp_path, architecture="monolith", database="postgres", cache="redis"
+    )
+    assert owned.read_text() == '"""The owner\'s reports."""\n'
+    assert check_project(project).status == "up-to-date"
