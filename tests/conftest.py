@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 
@@ -57,3 +57,20 @@ def postgres() -> Iterator[PostgresServer]:
 def redis() -> Iterator[RedisServer]:
     """A Redis server for the whole session; ``new_db_index`` per project."""
     yield from running(RedisServer)
+
+
+@pytest.fixture
+def dependency_urls(request: pytest.FixtureRequest) -> Callable[..., dict[str, str]]:
+    """DATABASE_URL and REDIS_URL for one project, as its answers use them: a database
+    ``name`` of its own on the session's PostgreSQL, a Redis database of its own."""
+
+    def urls(name: str, *, database: str, cache: str) -> dict[str, str]:
+        env = {}
+        if database == "postgres":
+            env["DATABASE_URL"] = request.getfixturevalue("postgres").create_database(name)
+        if cache == "redis":
+            redis = request.getfixturevalue("redis")
+            env["REDIS_URL"] = redis.db_url(redis.new_db_index())
+        return env
+
+    return urls

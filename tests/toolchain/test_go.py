@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -118,8 +119,8 @@ def go_env() -> dict[str, str]:
     ids=["-".join(combination) for combination in COMBINATIONS],
 )
 def test_go_project(
-    request: pytest.FixtureRequest,
     tmp_path: Path,
+    dependency_urls: Callable[..., dict[str, str]],
     go_env: dict[str, str],
     framework: str,
     architecture: str,
@@ -129,13 +130,8 @@ def test_go_project(
     project = render_project(
         tmp_path, framework=framework, architecture=architecture, database=database, cache=cache
     )
-    env = dict(go_env)
-    if database == "postgres":
-        postgres = request.getfixturevalue("postgres")
-        env["DATABASE_URL"] = postgres.create_database(f"go_{framework}_{architecture}_{cache}")
-    if cache == "redis":
-        redis = request.getfixturevalue("redis")
-        env["REDIS_URL"] = redis.db_url(redis.new_db_index())
+    urls = dependency_urls(f"go_{framework}_{architecture}_{cache}", database=database, cache=cache)
+    env = {**go_env, **urls}
     commit_rendered(project, env)
     check_go_project(project, env, architecture=architecture, database=database, cache=cache)
 
@@ -173,7 +169,7 @@ def check_go_project(
 
 
 def test_go_project_that_gains_postgres_and_redis_on_update(
-    request: pytest.FixtureRequest, tmp_path: Path, go_env: dict[str, str]
+    tmp_path: Path, dependency_urls: Callable[..., dict[str, str]], go_env: dict[str, str]
 ) -> None:
     """`scaffold update -d database=postgres -d cache=redis` on a committed project with an
     owner edit: the result passes what a new project passes, the edit still there."""
@@ -185,11 +181,8 @@ def test_go_project_that_gains_postgres_and_redis_on_update(
         "cache": "none",
     }
     project = new_project(tmp_path / "orders-api", answers, template=str(template)).dest
-    env = {
-        **go_env,
-        "DATABASE_URL": request.getfixturevalue("postgres").create_database("go_gains_both"),
-        "REDIS_URL": (redis := request.getfixturevalue("redis")).db_url(redis.new_db_index()),
-    }
+    urls = dependency_urls("go_gains_both", database="postgres", cache="redis")
+    env = {**go_env, **urls}
     commit_rendered(project, env)
     owned = "web.JSON(w, http.StatusCreated, item) // the owner's edit"
     edit(project / "internal/items/handlers.go", "web.JSON(w, http.StatusCreated, item)", owned)

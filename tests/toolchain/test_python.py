@@ -13,6 +13,7 @@ import os
 import shutil
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -102,8 +103,8 @@ def uv_env() -> dict[str, str]:
     ids=["-".join(combination) for combination in COMBINATIONS],
 )
 def test_python_project(
-    request: pytest.FixtureRequest,
     tmp_path: Path,
+    dependency_urls: Callable[..., dict[str, str]],
     uv_env: dict[str, str],
     architecture: str,
     database: str,
@@ -112,13 +113,8 @@ def test_python_project(
     project = render_project(
         tmp_path, stack="python-fastapi", architecture=architecture, database=database, cache=cache
     )
-    env = dict(uv_env)
-    if database == "postgres":
-        postgres = request.getfixturevalue("postgres")
-        env["DATABASE_URL"] = postgres.create_database(f"py_{architecture}_{cache}")
-    if cache == "redis":
-        redis = request.getfixturevalue("redis")
-        env["REDIS_URL"] = redis.db_url(redis.new_db_index())
+    urls = dependency_urls(f"py_{architecture}_{cache}", database=database, cache=cache)
+    env = {**uv_env, **urls}
     commit_rendered(project, env)
     check_python_project(
         project, env, tmp_path, architecture=architecture, database=database, cache=cache
@@ -161,7 +157,7 @@ def check_python_project(
 
 
 def test_python_project_that_gains_postgres_and_redis_on_update(
-    request: pytest.FixtureRequest, tmp_path: Path, uv_env: dict[str, str]
+    tmp_path: Path, dependency_urls: Callable[..., dict[str, str]], uv_env: dict[str, str]
 ) -> None:
     """`scaffold update -d database=postgres -d cache=redis` on a committed project with an
     owner's module: the result passes what a new project passes, the module still there."""
@@ -169,11 +165,8 @@ def test_python_project_that_gains_postgres_and_redis_on_update(
     answers = {"project_name": "Orders API", "stack": "python-fastapi", "database": "none"}
     answers["cache"] = "none"
     project = new_project(tmp_path / "orders-api", answers, template=str(template)).dest
-    env = {
-        **uv_env,
-        "DATABASE_URL": request.getfixturevalue("postgres").create_database("py_gains_both"),
-        "REDIS_URL": (redis := request.getfixturevalue("redis")).db_url(redis.new_db_index()),
-    }
+    urls = dependency_urls("py_gains_both", database="postgres", cache="redis")
+    env = {**uv_env, **urls}
     commit_rendered(project, env)
     owned = project / "src/orders_api/reports.py"
     owned.write_text('"""The owner\'s reports."""\n')
