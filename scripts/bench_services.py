@@ -8,7 +8,13 @@ dependencies, build flags and server settings). wrk (installed from Debian's pac
 when missing) loads `GET /healthz` on the service and on the bare app in alternation,
 then a cached `GET /v1/items/{id}` on the service. Prints requests per second, p50 and
 p99 latency, the service's ratio to bare (the median of the rounds), the time from start
-to ready, and resident memory idle and at its peak. It asserts nothing.
+to ready, and resident memory idle and at its peak.
+
+Serverless projects (same database and cache) are measured through their Lambda adapter:
+cold init, from process start to the first API Gateway event (`GET /healthz`) answered,
+and the median time of the warm events after it. Go and Rust binaries talk to a local
+implementation of Lambda's runtime API, as on Lambda; the Python and Node handlers are
+called in-process by a driver on the project's own interpreter. It asserts nothing.
 
     python scripts/bench_services.py [--only go-gin,rust-axum] [--arch monolith]
                                      [--seconds 5] [--rounds 3] [--connections 50]
@@ -19,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import queue
 import re
 import shutil
 import signal
@@ -26,12 +33,15 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "tests")]
@@ -388,6 +398,9 @@ def bench(
         "REDIS_URL": redis.db_url(redis.new_db_index()),
     }
     _run((*plan.service, "migrate"), project, env)
+    if architecture == "serverless":
+        measured = bench_serverless(stack, framework, project, env, args.warm_events)
+        return {"service": f"{stack}/{framework}", **measured}
     with (
         started(plan.service, project, env, "/readyz") as service,
         started(plan.bare, project, env, "/healthz") as bare,
@@ -429,6 +442,179 @@ def bench(
     }
 
 
+# The handlers are called as Lambda's own runtimes call them; each prints when its first
+# event was answered (wall clock) and the median milliseconds of the warm ones.
+PYTHON_DRIVER = """
+import json, statistics, sys, time
+
+event, warm = json.loads(sys.argv[1]), int(sys.argv[2])
+from {package}.lambda_handler import handler
+
+
+class Context:
+    aws_request_id = "bench"
+    function_name = "bench"
+    memory_limit_in_mb = 512
+
+    @staticmethod
+    def get_remaining_time_in_millis():
+        return 30000
+
+
+assert handler(event, Context())["statusCode"] == 200
+first = time.time()
+times = []
+for _ in range(warm):
+    start = time.perf_counter()
+    assert handler(event, Context())["statusCode"] == 200
+    times.append((time.perf_counter() - start) * 1000)
+print(json.dumps({{"first": first, "warm_ms": statistics.median(times)}}))
+"""
+
+NODE_DRIVER = """
+const [event, warm] = [JSON.parse(process.argv[1]), Number(process.argv[2])];
+const { handler } = await import(`${process.cwd()}/dist/lambda.js`);
+const context = {
+  awsRequestId: "bench",
+  functionName: "bench",
+  getRemainingTimeInMillis: () => 30000,
+};
+if ((await handler(event, context)).statusCode !== 200) throw new Error("first event failed");
+const first = Date.now() / 1000;
+const times = [];
+for (let i = 0; i < warm; i++) {
+  const start = performance.now();
+  if ((await handler(event, context)).statusCode !== 200) throw new Error("warm event failed");
+  times.push(performance.now() - start);
+}
+times.sort((a, b) => a - b);
+console.log(JSON.stringify({ first, warm_ms: times[Math.floor(times.length / 2)] }));
+process.exit(0);
+"""
+
+
+class RuntimeApi(ThreadingHTTPServer):
+    """Lambda's runtime API, as a function process sees it: events in, responses out."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _RuntimeHandler)
+        self.events: queue.Queue[bytes] = queue.Queue()
+        self.answers: queue.Queue[tuple[float, float, bytes]] = queue.Queue()
+        self.handed_out: dict[str, float] = {}
+        self.count = 0
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.server_address[1]}"
+
+
+class _RuntimeHandler(BaseHTTPRequestHandler):
+    server: RuntimeApi
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        event = self.server.events.get()
+        self.server.count += 1
+        request_id = f"bench-{self.server.count}"
+        self.send_response(200)
+        self.send_header("Lambda-Runtime-Aws-Request-Id", request_id)
+        self.send_header("Lambda-Runtime-Deadline-Ms", str(int(time.time() * 1000) + 30000))
+        self.send_header(
+            "Lambda-Runtime-Invoked-Function-Arn",
+            "arn:aws:lambda:eu-west-1:123456789012:function:bench",
+        )
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(event)))
+        self.end_headers()
+        self.wfile.write(event)
+        self.server.handed_out[request_id] = time.perf_counter()
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        answered = time.perf_counter()
+        self.send_response(202)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        parts = self.path.strip("/").split("/")
+        if parts[-1] != "response":
+            self.server.answers.put((answered, 0.0, b"error: " + body))
+            return
+        self.server.answers.put((answered, self.server.handed_out.get(parts[-2], 0.0), body))
+
+
+def healthz_event(project: Path) -> dict[str, Any]:
+    sample = next(project.glob("*/apigw-http-event.json"))
+    event = json.loads(sample.read_text())
+    event.update(rawPath="/healthz", body=None, isBase64Encoded=False)
+    event["headers"].pop("content-length", None)
+    event["requestContext"]["http"].update(method="GET", path="/healthz")
+    return event
+
+
+def bench_serverless(
+    stack: str, framework: str, project: Path, env: dict[str, str], warm: int
+) -> dict[str, object]:
+    event = healthz_event(project)
+    if stack in ("go", "rust"):
+        return _through_runtime_api(stack, project, env, event, warm)
+    if stack == "python-fastapi":
+        package = next(project.glob("src/*/lambda_handler.py")).parent.name
+        argv = [".venv/bin/python", "-c", PYTHON_DRIVER.format(package=package)]
+    else:
+        argv = ["node", "--input-type=module", "-e", NODE_DRIVER]
+    begun = time.time()
+    out = _run((*argv, json.dumps(event), str(warm)), project, env)
+    measured = json.loads(out.strip().splitlines()[-1])
+    return {"cold_ms": (measured["first"] - begun) * 1000, "warm_ms": measured["warm_ms"]}
+
+
+def _through_runtime_api(
+    stack: str, project: Path, env: dict[str, str], event: dict[str, Any], warm: int
+) -> dict[str, object]:
+    binary = "bin/service" if stack == "go" else str(_cargo_target() / "release" / SLUG)
+    api = RuntimeApi()
+    threading.Thread(target=api.serve_forever, daemon=True).start()
+    payload = json.dumps(event).encode()
+    for _ in range(warm + 1):
+        api.events.put(payload)
+    lambda_env = {
+        **env,
+        "AWS_LAMBDA_RUNTIME_API": api.address,
+        "AWS_LAMBDA_FUNCTION_NAME": "bench",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "512",
+        "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+        "AWS_REGION": "eu-west-1",
+        "_HANDLER": "bootstrap",
+    }
+    begun = time.perf_counter()
+    popen = subprocess.Popen(
+        [binary], cwd=project, env=lambda_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        times = []
+        for index in range(warm + 1):
+            try:
+                answered, handed_out, body = api.answers.get(timeout=60)
+            except queue.Empty:
+                raise SystemExit(f"{binary} answered no event: {popen.stderr}") from None
+            if body.startswith(b"error: ") or json.loads(body).get("statusCode") != 200:
+                raise SystemExit(f"{binary} failed an event: {body[:500]!r}")
+            if index == 0:
+                cold = (answered - begun) * 1000
+            else:
+                times.append((answered - handed_out) * 1000)
+    finally:
+        popen.kill()
+        popen.wait()
+        api.shutdown()
+        api.server_close()
+    return {"cold_ms": cold, "warm_ms": statistics.median(times)}
+
+
 COLUMNS = (
     ("service", "service", "{}"),
     ("architecture", "architecture", "{}"),
@@ -446,11 +632,18 @@ COLUMNS = (
 )
 
 
-def table(rows: list[dict[str, object]]) -> str:
-    header = "| " + " | ".join(title for _, title, _ in COLUMNS) + " |"
-    rule = "|" + "|".join(" --- " for _ in COLUMNS) + "|"
+SERVERLESS_COLUMNS = (
+    ("service", "serverless", "{}"),
+    ("cold_ms", "cold init to first event ms", "{:.0f}"),
+    ("warm_ms", "warm event ms", "{:.2f}"),
+)
+
+
+def table(rows: list[dict[str, object]], columns: tuple[tuple[str, str, str], ...]) -> str:
+    header = "| " + " | ".join(title for _, title, _ in columns) + " |"
+    rule = "|" + "|".join(" --- " for _ in columns) + "|"
     lines = [
-        "| " + " | ".join(fmt.format(row[key]) for key, _, fmt in COLUMNS) + " |" for row in rows
+        "| " + " | ".join(fmt.format(row[key]) for key, _, fmt in columns) + " |" for row in rows
     ]
     return "\n".join([header, rule, *lines])
 
@@ -458,12 +651,13 @@ def table(rows: list[dict[str, object]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--only", help="comma-separated stack-framework names, e.g. go-gin")
-    parser.add_argument("--arch", action="append", choices=("monolith", "microservice"))
+    parser.add_argument("--arch", action="append", choices=catalog.ARCHITECTURES)
+    parser.add_argument("--warm-events", type=int, default=200)
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=50)
     args = parser.parse_args()
-    architectures = args.arch or ["monolith", "microservice"]
+    architectures = args.arch or list(catalog.ARCHITECTURES)
     wanted = set(args.only.split(",")) if args.only else None
     targets = [
         (stack.name, framework)
@@ -481,7 +675,8 @@ def main() -> None:
         RedisServer() as redis,
     ):
         for stack, framework in targets:
-            for architecture in architectures:
+            offered = catalog.STACKS[stack].framework(framework).architectures
+            for architecture in (a for a in architectures if a in offered):
                 print(f"{stack}/{framework} {architecture} ...", file=sys.stderr, flush=True)
                 rows.append(
                     bench(stack, framework, architecture, Path(scratch), postgres, redis, args)
@@ -492,7 +687,11 @@ def main() -> None:
         f"service and bare, median ratio; {cores} cores; "
         f"{time.strftime('%Y-%m-%d')}"
     )
-    print(table(rows))
+    print(table([row for row in rows if "ratio" in row], COLUMNS))
+    lambdas = [row for row in rows if "cold_ms" in row]
+    if lambdas:
+        print()
+        print(table(lambdas, SERVERLESS_COLUMNS))
 
 
 if __name__ == "__main__":
