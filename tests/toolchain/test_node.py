@@ -31,7 +31,6 @@ COMBINATIONS = [
     ("fastify", "monolith", "postgres", "redis"),
     ("fastify", "microservice", "postgres", "none"),
     ("fastify", "serverless", "none", "redis"),
-    ("fastify", "monolith", "none", "none"),
     ("nestjs", "monolith", "postgres", "redis"),
     ("nestjs", "microservice", "none", "none"),
     ("nestjs", "serverless", "postgres", "none"),
