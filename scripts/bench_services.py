@@ -516,6 +516,16 @@ class _RuntimeHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
+    def _body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() != "chunked":
+            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        chunks = []
+        while size := int(self.rfile.readline().split(b";")[0], 16):
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline()
+        self.rfile.readline()
+        return b"".join(chunks)
+
     def do_GET(self) -> None:
         event = self.server.events.get()
         self.server.count += 1
@@ -534,7 +544,7 @@ class _RuntimeHandler(BaseHTTPRequestHandler):
         self.server.handed_out[request_id] = time.perf_counter()
 
     def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = self._body()
         answered = time.perf_counter()
         self.send_response(202)
         self.send_header("Content-Length", "0")
