@@ -120,6 +120,11 @@ QUESTIONS = (
 )
 
 
+# Answers a project keeps for life: its language, its framework's files and the names of
+# its packages and directories follow from them, so a different one is a new project.
+FIXED = ("stack", "framework", "project_slug", *(s.naming_question for s in STACKS.values()))
+
+
 def combinations() -> Iterator[Combination]:
     for stack in STACKS.values():
         for framework in stack.offered:

@@ -247,6 +247,15 @@ def update(
     vcs_ref: Annotated[
         str | None, typer.Option(help="Template version to update to (default: newest or pinned).")
     ] = None,
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", "-d", help="Change an answer, as key=value; repeatable."),
+    ] = None,
+    data_file: Annotated[Path | None, typer.Option(help="YAML file of answers to change.")] = None,
+    ask: Annotated[
+        bool,
+        typer.Option("--ask", help="Ask the questions again, the recorded answers as defaults."),
+    ] = False,
     conflict: Annotated[
         str, typer.Option(help="inline: conflict markers in the file; rej: a .rej file beside it.")
     ] = "inline",
@@ -257,16 +266,21 @@ def update(
 ) -> None:
     """Bring a generated project to a newer template version, keeping the owner's edits.
 
+    With --data or --ask, also change answers: add a database or a cache, move CI.
     Exits 4 while files are left with conflicts to resolve.
     """
     from scaffold.update import update_project
 
-    if conflict not in ("inline", "rej"):
-        _fail(UsageError(f"--conflict must be inline or rej, got {conflict!r}"))
     try:
+        if conflict not in ("inline", "rej"):
+            raise UsageError(f"--conflict must be inline or rej, got {conflict!r}")
+        if ask and not sys.stdin.isatty():
+            raise UsageError("--ask needs a terminal; change answers with --data key=value")
         updated = update_project(
             project,
             vcs_ref=vcs_ref,
+            data=_parse_data(data or [], data_file),
+            ask=ask,
             conflict="rej" if conflict == "rej" else "inline",
             pretend=pretend,
             # At a terminal, questions new in this template version are asked.
@@ -278,19 +292,29 @@ def update(
     except KeyboardInterrupt:
         typer.echo("error: interrupted; `git status` shows anything half-applied", err=True)
         raise typer.Exit(130) from None
-    if updated.previous == updated.current:
-        typer.echo(f"{_shown(updated.project)} is already on template {updated.current}")
+    where = _shown(updated.project)
+    if updated.previous == updated.current and not updated.answers and not updated.files:
+        typer.echo(f"{where} is already on template {updated.current}")
         return
     verb = "Would update" if pretend else "Updated"
-    where = _shown(updated.project)
-    typer.echo(f"{verb} {where}: template {updated.previous} -> {_short(updated.current)}")
+    version = _short(updated.current)
+    if updated.previous != updated.current:
+        version = f"{updated.previous} -> {version}"
+    typer.echo(f"{verb} {where}: template {version}")
+    for key, (before, after) in updated.answers.items():
+        typer.echo(f"  {key}: {before} -> {after}")
+    if pretend:
+        for name, status in updated.files.items():
+            typer.echo(f"  {status:<9} {name}")
     if updated.conflicts:
         typer.echo(f"\n{len(updated.conflicts)} file(s) need their conflicts resolved:")
         for name in updated.conflicts:
             typer.echo(f"  {name}")
-        typer.echo("Resolve them, then review and commit the update.")
+        if not pretend:
+            typer.echo("Resolve them, then review and commit the update.")
         raise typer.Exit(EXIT_CONFLICTS)
-    typer.echo("Review the changes (git diff) and commit them.")
+    if not pretend:
+        typer.echo("Review the changes (git diff) and commit them.")
 
 
 @app.command()

@@ -157,9 +157,12 @@ class Template:
             bundled_template()
         return template
 
+    @property
+    def remote(self) -> bool:
+        return "://" in self.source or self.source.startswith(("gh:", "gl:", "git@"))
+
     def check_exists(self) -> None:
-        looks_remote = "://" in self.source or self.source.startswith(("gh:", "gl:", "git@"))
-        if not looks_remote and not self._path.exists():
+        if not self.remote and not self._path.exists():
             raise TemplateError(f"template source {self.source} does not exist")
 
     @property
@@ -238,6 +241,7 @@ class Template:
         defaults: bool,
         conflict: Conflict,
         pretend: bool,
+        ask: bool = False,
     ) -> None:
         with self._copier_errors():
             copier.run_update(
@@ -246,7 +250,8 @@ class Template:
                 data=dict(data),
                 defaults=defaults,
                 overwrite=True,
-                skip_answered=True,
+                # Recorded answers are asked again only when the owner asks for it.
+                skip_answered=not ask,
                 conflict=conflict,
                 pretend=pretend,
                 quiet=True,

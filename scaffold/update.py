@@ -1,8 +1,10 @@
 """Keeping generated projects current: update, drift check and pristine diff.
 
 `update` is copier's three-way merge with the checks copier leaves to the user: a
-clean git tree first, the org's template and pin, and a list of every conflict left
-behind. `check` compares the recorded version with the one `update` would bring.
+clean git tree first, the org's template and pin, changed answers checked like those of
+`new`, and a list of every conflict left behind. `--pretend` runs the same update in a
+throwaway clone and reports what it changed. `check` compares the recorded version with
+the one `update` would bring.
 `diff` renders the recorded version with the recorded answers and compares.
 """
 
@@ -13,14 +15,18 @@ import re
 import subprocess
 import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from scaffold import versions
+import yaml
+
+from scaffold import catalog, versions
 from scaffold.config import OrgConfig
-from scaffold.errors import UpdateError
+from scaffold.errors import InvalidAnswerError, UpdateError
 from scaffold.template import ANSWERS_FILE, Conflict, Template, read_answers
+
+FileStatus = Literal["added", "deleted", "modified"]
 
 # What copier writes into a file whose owner edit and template change overlap.
 _MARKER = re.compile(r"^(<{7} before updating|>{7} after updating)$", re.MULTILINE)
@@ -50,6 +56,10 @@ class Updated:
     previous: str
     current: str
     conflicts: list[str]
+    # Answers the update changed: name -> (recorded, new).
+    answers: dict[str, tuple[Any, Any]] = field(default_factory=dict)
+    # Files the update added, modified or deleted, by path.
+    files: dict[str, FileStatus] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -66,7 +76,7 @@ class Checked:
 @dataclass(frozen=True)
 class FileChange:
     path: str
-    status: Literal["added", "deleted", "modified"]
+    status: FileStatus
     patch: str
 
 
@@ -93,6 +103,8 @@ def update_project(
     path: Path,
     *,
     vcs_ref: str | None = None,
+    data: Mapping[str, Any] | None = None,
+    ask: bool = False,
     conflict: Conflict = "inline",
     pretend: bool = False,
     defaults: bool = True,
@@ -100,28 +112,157 @@ def update_project(
 ) -> Updated:
     """Merge the template's changes since the recorded version into the project.
 
-    With ``defaults=False`` copier asks, at the terminal, the questions the recorded
-    answers do not cover yet; recorded answers are never asked again.
+    ``data`` changes recorded answers (adding Redis, moving CI): they are checked like
+    the answers of a new project, and the project is re-rendered with them through the
+    same merge, at the same version or a newer one. With ``ask``, copier asks every
+    question again at the terminal, the recorded answers as defaults; the answers a
+    project keeps for life and those the org locks are not asked. With
+    ``defaults=False`` copier asks the questions the recorded answers do not cover yet.
+    With ``pretend``, the update runs in a throwaway clone and the project is untouched.
     """
     config = config or OrgConfig()
     project = load_project(path)
+    changes = _changed_answers(project, data or {}, config)
     _require_clean_git(project.path)
     leftover = find_conflicts(project.path)
     if leftover:
         raise UpdateError(f"resolve the conflicts of the last update first: {', '.join(leftover)}")
     target = _target(project, vcs_ref, config)
-    if project.template.same_version(project.version, target):
+    same = project.template.same_version(project.version, target)
+    if same and not changes and not ask:
         return Updated(project.path, project.version, project.version, [])
+    answers = {key: new for key, (_, new) in changes.items()}
+    if ask:
+        kept = {key: project.answers[key] for key in catalog.FIXED if key in project.answers}
+        answers = {**kept, **answers}
+    answers = {**answers, **config.locked}
+    if pretend:
+        return _preview(project, target, answers, ask=ask, defaults=defaults, conflict=conflict)
     project.template.update(
         project.path,
         vcs_ref=target,
-        data=config.locked,
-        defaults=defaults,
+        data=answers,
+        defaults=defaults and not ask,
+        ask=ask,
         conflict=conflict,
-        pretend=pretend,
+        pretend=False,
     )
-    current = target if pretend else load_project(project.path).version
-    return Updated(project.path, project.version, current, find_conflicts(project.path))
+    after = load_project(project.path)
+    return Updated(
+        project.path,
+        project.version,
+        after.version,
+        find_conflicts(project.path),
+        answers=_differences(project.answers, after.answers),
+        files=_changed_files(project.path),
+    )
+
+
+def _changed_answers(
+    project: Project, given: Mapping[str, Any], config: OrgConfig
+) -> dict[str, tuple[Any, Any]]:
+    """The answers ``given`` changes, as (recorded, new), once each is acceptable."""
+    if not given:
+        return {}
+    recorded = {k: v for k, v in project.user_answers.items() if k in catalog.QUESTIONS}
+    for key in catalog.FIXED:
+        if key in given and given[key] != recorded.get(key):
+            raise InvalidAnswerError(
+                f"{key} cannot change on update ({recorded.get(key)} -> {given[key]}): the "
+                "project's files follow from it; render a new project with scaffold new "
+                "and move the code over"
+            )
+    wanted = catalog.normalise({**recorded, **given})
+    config.answers_for({key: wanted[key] for key in given})
+    return {
+        key: (recorded.get(key), wanted[key]) for key in given if wanted[key] != recorded.get(key)
+    }
+
+
+def _preview(
+    project: Project,
+    target: str,
+    answers: Mapping[str, Any],
+    *,
+    ask: bool,
+    defaults: bool,
+    conflict: Conflict,
+) -> Updated:
+    """The update, run on a clone of the project's repository: what it would change."""
+    top = Path(_git(project.path, "rev-parse", "--show-toplevel").strip())
+    with tempfile.TemporaryDirectory(prefix="scaffold-pretend-") as scratch:
+        clone = Path(scratch) / top.name
+        _git(top, "clone", "--quiet", "--no-hardlinks", str(top), str(clone))
+        copy = clone / project.path.resolve().relative_to(top)
+        _pin_source(project, copy)
+        project.template.update(
+            copy,
+            vcs_ref=target,
+            data=answers,
+            defaults=defaults and not ask,
+            ask=ask,
+            conflict=conflict,
+            pretend=False,
+        )
+        after = load_project(copy)
+        return Updated(
+            project.path,
+            project.version,
+            after.version,
+            find_conflicts(copy),
+            answers=_differences(project.answers, after.answers),
+            files={
+                name: status
+                for name, status in _changed_files(copy).items()
+                if name != ANSWERS_FILE
+            },
+        )
+
+
+def _pin_source(project: Project, copy: Path) -> None:
+    """Make the clone's recorded template source absolute, as the project resolves it:
+    a relative one would point elsewhere from the clone."""
+    source = Path(project.source).expanduser()
+    if project.template.remote or source.is_absolute():
+        return
+    answers_file = copy / ANSWERS_FILE
+    recorded = yaml.safe_load(answers_file.read_text())
+    recorded["_src_path"] = str((project.path / source).resolve())
+    answers_file.write_text(yaml.safe_dump(recorded, sort_keys=False))
+    _git(
+        copy,
+        "-c",
+        "user.name=scaffold",
+        "-c",
+        "user.email=scaffold@localhost",
+        "commit",
+        "--quiet",
+        "--all",
+        "--message",
+        "absolute template source",
+    )
+
+
+def _differences(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, tuple[Any, Any]]:
+    return {
+        key: (before.get(key), after[key])
+        for key in after
+        if not key.startswith("_") and after[key] != before.get(key)
+    }
+
+
+def _changed_files(project: Path) -> dict[str, FileStatus]:
+    """What changed in the project's tree since its last commit (it was clean before)."""
+    top = Path(_git(project, "rev-parse", "--show-toplevel").strip())
+    listed = _git(
+        project, "status", "--porcelain", "-z", "--untracked-files=all", "--no-renames", "--", "."
+    )
+    statuses: dict[str, FileStatus] = {}
+    for entry in filter(None, listed.split("\0")):
+        code, name = entry[:2], entry[3:]
+        where = str((top / name).relative_to(project.resolve()))
+        statuses[where] = "added" if code == "??" else "deleted" if "D" in code else "modified"
+    return dict(sorted(statuses.items()))
 
 
 def check_project(path: Path, *, config: OrgConfig | None = None) -> Checked:
@@ -236,9 +377,7 @@ def _compare(
     after = (project / name).read_bytes() if name in ours else None
     if before == after:
         return None
-    status: Literal["added", "deleted", "modified"] = (
-        "added" if before is None else "deleted" if after is None else "modified"
-    )
+    status: FileStatus = "added" if before is None else "deleted" if after is None else "modified"
     try:
         old = (before or b"").decode().splitlines(keepends=True)
         new = (after or b"").decode().splitlines(keepends=True)

@@ -48,4 +48,6 @@ for component in clippy rustfmt; do
     fi
 done
 
-exec .venv/bin/python -m pytest "$@"
+# Two workers: the layers wait on servers and toolchains as much as they compute, and
+# tests that share a build stay on one worker (tests/conftest.py). `-n 0` runs in one process.
+exec .venv/bin/python -m pytest -n 2 --dist loadgroup "$@"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
 
@@ -47,6 +47,26 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     stop_all()
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """scripts/test.sh runs the tests on two pytest-xdist workers (`--dist loadgroup`):
+    tests that share one render or build stay together on one worker, which makes it once."""
+    for item in items:
+        if group := _shared_build(item):
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+def _shared_build(item: pytest.Item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    params = callspec.params if callspec else {}
+    if "variant" in params:  # a conformance variant's build and running service
+        return str(params["variant"].id)
+    if "descriptor" in params and "mutation" in params:  # a meta test's unbroken build
+        return str(item.module._variant(params["descriptor"], params["mutation"]).id)
+    if isinstance(params.get("project"), dict):  # a render of one combination
+        return f"render-{callspec.id}"
+    return None
+
+
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
     """A PostgreSQL server for the whole session; ``create_database`` per project."""
@@ -57,3 +77,20 @@ def postgres() -> Iterator[PostgresServer]:
 def redis() -> Iterator[RedisServer]:
     """A Redis server for the whole session; ``new_db_index`` per project."""
     yield from running(RedisServer)
+
+
+@pytest.fixture
+def dependency_urls(request: pytest.FixtureRequest) -> Callable[..., dict[str, str]]:
+    """DATABASE_URL and REDIS_URL for one project, as its answers use them: a database
+    ``name`` of its own on the session's PostgreSQL, a Redis database of its own."""
+
+    def urls(name: str, *, database: str, cache: str) -> dict[str, str]:
+        env = {}
+        if database == "postgres":
+            env["DATABASE_URL"] = request.getfixturevalue("postgres").create_database(name)
+        if cache == "redis":
+            redis = request.getfixturevalue("redis")
+            env["REDIS_URL"] = redis.db_url(redis.new_db_index())
+        return env
+
+    return urls

@@ -13,11 +13,16 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from commands import commit_rendered, run
 from rendering import render_project
+from repos import commit, edit, make_template
+
+from scaffold.render import new_project
+from scaffold.update import check_project, update_project
 
 pytestmark = [pytest.mark.toolchain, pytest.mark.go]
 
@@ -114,8 +119,8 @@ def go_env() -> dict[str, str]:
     ids=["-".join(combination) for combination in COMBINATIONS],
 )
 def test_go_project(
-    request: pytest.FixtureRequest,
     tmp_path: Path,
+    dependency_urls: Callable[..., dict[str, str]],
     go_env: dict[str, str],
     framework: str,
     architecture: str,
@@ -125,15 +130,16 @@ def test_go_project(
     project = render_project(
         tmp_path, framework=framework, architecture=architecture, database=database, cache=cache
     )
-    env = dict(go_env)
-    if database == "postgres":
-        postgres = request.getfixturevalue("postgres")
-        env["DATABASE_URL"] = postgres.create_database(f"go_{framework}_{architecture}_{cache}")
-    if cache == "redis":
-        redis = request.getfixturevalue("redis")
-        env["REDIS_URL"] = redis.db_url(redis.new_db_index())
+    urls = dependency_urls(f"go_{framework}_{architecture}_{cache}", database=database, cache=cache)
+    env = {**go_env, **urls}
     commit_rendered(project, env)
+    check_go_project(project, env, architecture=architecture, database=database, cache=cache)
 
+
+def check_go_project(
+    project: Path, env: dict[str, str], *, architecture: str, database: str, cache: str
+) -> None:
+    """What a developer and CI run on the committed project, and what each must show."""
     run(["go", "build", "-mod=readonly", "./..."], project, env)
     run(["go", "mod", "verify"], project, env)
     run(["go", "mod", "tidy", "-diff"], project, env)
@@ -160,3 +166,32 @@ def test_go_project(
     run(["make", "fmt", f"GOLANGCI_LINT={lint}"], project, env)
     status = run(["git", "status", "--porcelain"], project, env)
     assert status == "", f"make fmt or make build changed the rendered tree:\n{status}"
+
+
+def test_go_project_that_gains_postgres_and_redis_on_update(
+    tmp_path: Path, dependency_urls: Callable[..., dict[str, str]], go_env: dict[str, str]
+) -> None:
+    """`scaffold update -d database=postgres -d cache=redis` on a committed project with an
+    owner edit: the result passes what a new project passes, the edit still there."""
+    template = make_template(tmp_path)
+    answers = {
+        "project_name": "Orders API",
+        "framework": "chi",
+        "database": "none",
+        "cache": "none",
+    }
+    project = new_project(tmp_path / "orders-api", answers, template=str(template)).dest
+    urls = dependency_urls("go_gains_both", database="postgres", cache="redis")
+    env = {**go_env, **urls}
+    commit_rendered(project, env)
+    owned = "web.JSON(w, http.StatusCreated, item) // the owner's edit"
+    edit(project / "internal/items/handlers.go", "web.JSON(w, http.StatusCreated, item)", owned)
+    commit(project, "owner edit")
+
+    updated = update_project(project, data={"database": "postgres", "cache": "redis"})
+
+    assert updated.conflicts == []
+    commit(project, "postgres and redis")
+    check_go_project(project, env, architecture="monolith", database="postgres", cache="redis")
+    assert owned in (project / "internal/items/handlers.go").read_text()
+    assert check_project(project).status == "up-to-date"

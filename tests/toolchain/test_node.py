@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -101,8 +102,8 @@ def npm_env() -> dict[str, str]:
     ids=["-".join(combination) for combination in COMBINATIONS],
 )
 def test_node_project(
-    request: pytest.FixtureRequest,
     tmp_path: Path,
+    dependency_urls: Callable[..., dict[str, str]],
     npm_env: dict[str, str],
     framework: str,
     architecture: str,
@@ -117,13 +118,10 @@ def test_node_project(
         database=database,
         cache=cache,
     )
-    env = dict(npm_env)
-    if database == "postgres":
-        postgres = request.getfixturevalue("postgres")
-        env["DATABASE_URL"] = postgres.create_database(f"node_{framework}_{architecture}_{cache}")
-    if cache == "redis":
-        redis = request.getfixturevalue("redis")
-        env["REDIS_URL"] = redis.db_url(redis.new_db_index())
+    urls = dependency_urls(
+        f"node_{framework}_{architecture}_{cache}", database=database, cache=cache
+    )
+    env = {**npm_env, **urls}
     commit_rendered(project, env)
 
     run(["npm", "ci"], project, env)

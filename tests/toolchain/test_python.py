@@ -13,12 +13,17 @@ import os
 import shutil
 import sys
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from commands import commit_rendered, run
 from pythons import find_python
 from rendering import render_project
+from repos import commit, make_template
+
+from scaffold.render import new_project
+from scaffold.update import check_project, update_project
 
 pytestmark = [pytest.mark.toolchain, pytest.mark.python]
 
@@ -98,8 +103,8 @@ def uv_env() -> dict[str, str]:
     ids=["-".join(combination) for combination in COMBINATIONS],
 )
 def test_python_project(
-    request: pytest.FixtureRequest,
     tmp_path: Path,
+    dependency_urls: Callable[..., dict[str, str]],
     uv_env: dict[str, str],
     architecture: str,
     database: str,
@@ -108,15 +113,24 @@ def test_python_project(
     project = render_project(
         tmp_path, stack="python-fastapi", architecture=architecture, database=database, cache=cache
     )
-    env = dict(uv_env)
-    if database == "postgres":
-        postgres = request.getfixturevalue("postgres")
-        env["DATABASE_URL"] = postgres.create_database(f"py_{architecture}_{cache}")
-    if cache == "redis":
-        redis = request.getfixturevalue("redis")
-        env["REDIS_URL"] = redis.db_url(redis.new_db_index())
+    urls = dependency_urls(f"py_{architecture}_{cache}", database=database, cache=cache)
+    env = {**uv_env, **urls}
     commit_rendered(project, env)
+    check_python_project(
+        project, env, tmp_path, architecture=architecture, database=database, cache=cache
+    )
 
+
+def check_python_project(
+    project: Path,
+    env: dict[str, str],
+    tmp_path: Path,
+    *,
+    architecture: str,
+    database: str,
+    cache: str,
+) -> None:
+    """What a developer and CI run on the committed project, and what each must show."""
     run(["uv", "sync", "--locked"], project, env)
 
     report = tmp_path / "pytest.xml"
@@ -140,3 +154,30 @@ def test_python_project(
     run(["make", "fmt"], project, env)
     status = run(["git", "status", "--porcelain"], project, env)
     assert status == "", f"make fmt, make test or make build changed the rendered tree:\n{status}"
+
+
+def test_python_project_that_gains_postgres_and_redis_on_update(
+    tmp_path: Path, dependency_urls: Callable[..., dict[str, str]], uv_env: dict[str, str]
+) -> None:
+    """`scaffold update -d database=postgres -d cache=redis` on a committed project with an
+    owner's module: the result passes what a new project passes, the module still there."""
+    template = make_template(tmp_path)
+    answers = {"project_name": "Orders API", "stack": "python-fastapi", "database": "none"}
+    answers["cache"] = "none"
+    project = new_project(tmp_path / "orders-api", answers, template=str(template)).dest
+    urls = dependency_urls("py_gains_both", database="postgres", cache="redis")
+    env = {**uv_env, **urls}
+    commit_rendered(project, env)
+    owned = project / "src/orders_api/reports.py"
+    owned.write_text('"""The owner\'s reports."""\n')
+    commit(project, "owner module")
+
+    updated = update_project(project, data={"database": "postgres", "cache": "redis"})
+
+    assert updated.conflicts == []
+    commit(project, "postgres and redis")
+    check_python_project(
+        project, env, tmp_path, architecture="monolith", database="postgres", cache="redis"
+    )
+    assert owned.read_text() == '"""The owner\'s reports."""\n'
+    assert check_project(project).status == "up-to-date"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -91,8 +92,8 @@ def rust_env() -> dict[str, str]:
     ids=["-".join(combination) for combination in COMBINATIONS],
 )
 def test_rust_project(
-    request: pytest.FixtureRequest,
     tmp_path: Path,
+    dependency_urls: Callable[..., dict[str, str]],
     rust_env: dict[str, str],
     framework: str,
     architecture: str,
@@ -107,13 +108,8 @@ def test_rust_project(
         database=database,
         cache=cache,
     )
-    env = dict(rust_env)
-    if database == "postgres":
-        postgres = request.getfixturevalue("postgres")
-        env["DATABASE_URL"] = postgres.create_database(f"rs_{framework}_{architecture}_{cache}")
-    if cache == "redis":
-        redis = request.getfixturevalue("redis")
-        env["REDIS_URL"] = redis.db_url(redis.new_db_index())
+    urls = dependency_urls(f"rs_{framework}_{architecture}_{cache}", database=database, cache=cache)
+    env = {**rust_env, **urls}
     commit_rendered(project, env)
 
     run(["cargo", "build", "--locked"], project, env)

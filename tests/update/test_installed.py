@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from test_update import OWNER_HANDLER_LINE, commit, edit, git, make_template, owner_edits
+from repos import commit, edit, git, make_template
+from test_update import OWNER_HANDLER_LINE, owner_edits
 
 from scaffold.cli import EXIT_DRIFT
 
