@@ -271,8 +271,8 @@ def _cargo_target() -> Path:
 def _env() -> dict[str, str]:
     env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-mod=readonly", "GOTOOLCHAIN": "local"}
     env["CARGO_TARGET_DIR"] = str(_cargo_target())
-    if node := node_bin_dir():
-        env["PATH"] = f"{node}{os.pathsep}{env['PATH']}"
+    node = node_bin_dir() or _run(("bash", "scripts/install-node.sh"), REPO_ROOT, env).strip()
+    env["PATH"] = f"{node}{os.pathsep}{env['PATH']}"
     for key in ("LOG_LEVEL", "REQUEST_TIMEOUT", "DATABASE_URL", "REDIS_URL", "PORT"):
         env.pop(key, None)
     return env
