@@ -138,23 +138,8 @@ def update_project(
     answers = {**answers, **config.locked}
     if pretend:
         return _preview(project, target, answers, ask=ask, defaults=defaults, conflict=conflict)
-    project.template.update(
-        project.path,
-        vcs_ref=target,
-        data=answers,
-        defaults=defaults and not ask,
-        ask=ask,
-        conflict=conflict,
-        pretend=False,
-    )
-    after = load_project(project.path)
-    return Updated(
-        project.path,
-        project.version,
-        after.version,
-        find_conflicts(project.path),
-        answers=_differences(project.answers, after.answers),
-        files=_changed_files(project.path),
+    return _apply(
+        project, project.path, target, answers, ask=ask, defaults=defaults, conflict=conflict
     )
 
 
@@ -195,28 +180,38 @@ def _preview(
         _git(top, "clone", "--quiet", "--no-hardlinks", str(top), str(clone))
         copy = clone / project.path.resolve().relative_to(top)
         _pin_source(project, copy)
-        project.template.update(
-            copy,
-            vcs_ref=target,
-            data=answers,
-            defaults=defaults and not ask,
-            ask=ask,
-            conflict=conflict,
-            pretend=False,
-        )
-        after = load_project(copy)
-        return Updated(
-            project.path,
-            project.version,
-            after.version,
-            find_conflicts(copy),
-            answers=_differences(project.answers, after.answers),
-            files={
-                name: status
-                for name, status in _changed_files(copy).items()
-                if name != ANSWERS_FILE
-            },
-        )
+        return _apply(project, copy, target, answers, ask=ask, defaults=defaults, conflict=conflict)
+
+
+def _apply(
+    project: Project,
+    where: Path,
+    target: str,
+    answers: Mapping[str, Any],
+    *,
+    ask: bool,
+    defaults: bool,
+    conflict: Conflict,
+) -> Updated:
+    """Run the merge on the project's tree at ``where``; what it changed there."""
+    project.template.update(
+        where,
+        vcs_ref=target,
+        data=answers,
+        defaults=defaults and not ask,
+        ask=ask,
+        conflict=conflict,
+        pretend=False,
+    )
+    after = load_project(where)
+    return Updated(
+        project.path,
+        project.version,
+        after.version,
+        find_conflicts(where),
+        answers=_differences(project.answers, after.answers),
+        files={n: s for n, s in _changed_files(where).items() if n != ANSWERS_FILE},
+    )
 
 
 def _pin_source(project: Project, copy: Path) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 from repos import commit, edit, git, make_template
+from test_update import render
 from typer.testing import CliRunner
 
 from scaffold.cli import app
@@ -29,14 +30,6 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (repo / "templates/go/SECURITY.md").write_text("Report vulnerabilities privately.\n")
     commit(repo, "template v1.1: a security policy", tag="v1.1.0")
     return repo
-
-
-def render(template: Path, dest: Path, **answers: object) -> Path:
-    answers.setdefault("project_name", "Orders API")
-    new_project(dest, answers, template=str(template), vcs_ref="v1.0.0")
-    git(dest, "init", "--quiet")
-    commit(dest, "rendered")
-    return dest
 
 
 OWNER_HANDLER_LINE = "web.JSON(w, http.StatusCreated, item) // the owner's edit"
