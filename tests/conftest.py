@@ -56,6 +56,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def _shared_build(item: pytest.Item) -> str | None:
+    # Every Rust build shares one cargo build directory, whose target/debug/<slug> each
+    # build rewrites: two at once on two workers would run each other's binaries.
+    if item.get_closest_marker("rust") and (
+        item.get_closest_marker("toolchain")
+        or item.get_closest_marker("conformance")
+        or "conformance" in item.nodeid
+    ):
+        return "cargo"
     callspec = getattr(item, "callspec", None)
     params = callspec.params if callspec else {}
     if "variant" in params:  # a conformance variant's build and running service
