@@ -267,7 +267,7 @@ def test_npm_package_names_the_project(tmp_path: Path) -> None:
     assert json.loads((root / "package.json").read_text())["name"] == "@acme/orders-api"
 
 
-SOURCE_SUFFIXES = (".go", ".py", ".ts", ".rs")
+SOURCE_SUFFIXES = (".go", ".py", ".ts", ".rs", ".js")
 
 
 def test_source_templates_do_not_branch_on_the_framework() -> None:

@@ -38,13 +38,11 @@ export default defineConfig(
         "error",
         { allowNumber: true },
       ],
-{% if framework == 'nestjs' %}
-      // A Nest module is a class its decorator gives meaning to.
+      // A class that a decorator gives meaning to (a NestJS module) is not extraneous.
       "@typescript-eslint/no-extraneous-class": [
         "error",
         { allowWithDecorator: true },
       ],
-{% endif %}
     },
   },
   {
