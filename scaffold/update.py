@@ -14,7 +14,8 @@ import difflib
 import re
 import subprocess
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -136,11 +137,26 @@ def update_project(
         kept = {key: project.answers[key] for key in catalog.FIXED if key in project.answers}
         answers = {**kept, **answers}
     answers = {**answers, **config.locked}
-    if pretend:
-        return _preview(project, target, answers, ask=ask, defaults=defaults, conflict=conflict)
-    return _apply(
-        project, project.path, target, answers, ask=ask, defaults=defaults, conflict=conflict
-    )
+    # A pretend update is the real one, run on a throwaway clone.
+    with _clone(project) if pretend else nullcontext(project.path) as where:
+        project.template.update(
+            where,
+            vcs_ref=target,
+            data=answers,
+            defaults=defaults and not ask,
+            ask=ask,
+            conflict=conflict,
+            pretend=False,
+        )
+        after = load_project(where)
+        return Updated(
+            project.path,
+            project.version,
+            after.version,
+            find_conflicts(where),
+            answers=_differences(project.answers, after.answers),
+            files={n: s for n, s in _changed_files(where).items() if n != ANSWERS_FILE},
+        )
 
 
 def _changed_answers(
@@ -164,54 +180,16 @@ def _changed_answers(
     }
 
 
-def _preview(
-    project: Project,
-    target: str,
-    answers: Mapping[str, Any],
-    *,
-    ask: bool,
-    defaults: bool,
-    conflict: Conflict,
-) -> Updated:
-    """The update, run on a clone of the project's repository: what it would change."""
+@contextmanager
+def _clone(project: Project) -> Iterator[Path]:
+    """The project in a throwaway clone of its repository, as committed."""
     top = Path(_git(project.path, "rev-parse", "--show-toplevel").strip())
     with tempfile.TemporaryDirectory(prefix="scaffold-pretend-") as scratch:
         clone = Path(scratch) / top.name
         _git(top, "clone", "--quiet", "--no-hardlinks", str(top), str(clone))
         copy = clone / project.path.resolve().relative_to(top)
         _pin_source(project, copy)
-        return _apply(project, copy, target, answers, ask=ask, defaults=defaults, conflict=conflict)
-
-
-def _apply(
-    project: Project,
-    where: Path,
-    target: str,
-    answers: Mapping[str, Any],
-    *,
-    ask: bool,
-    defaults: bool,
-    conflict: Conflict,
-) -> Updated:
-    """Run the merge on the project's tree at ``where``; what it changed there."""
-    project.template.update(
-        where,
-        vcs_ref=target,
-        data=answers,
-        defaults=defaults and not ask,
-        ask=ask,
-        conflict=conflict,
-        pretend=False,
-    )
-    after = load_project(where)
-    return Updated(
-        project.path,
-        project.version,
-        after.version,
-        find_conflicts(where),
-        answers=_differences(project.answers, after.answers),
-        files={n: s for n, s in _changed_files(where).items() if n != ANSWERS_FILE},
-    )
+        yield copy
 
 
 def _pin_source(project: Project, copy: Path) -> None:

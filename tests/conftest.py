@@ -59,9 +59,7 @@ def _shared_build(item: pytest.Item) -> str | None:
     # Every Rust build shares one cargo build directory, whose target/debug/<slug> each
     # build rewrites: two at once on two workers would run each other's binaries.
     if item.get_closest_marker("rust") and (
-        item.get_closest_marker("toolchain")
-        or item.get_closest_marker("conformance")
-        or "conformance" in item.nodeid
+        item.get_closest_marker("toolchain") or item.nodeid.startswith("tests/conformance/")
     ):
         return "cargo"
     callspec = getattr(item, "callspec", None)

@@ -54,8 +54,9 @@ def render(template: Path, dest: Path, ref: str = "v1.0.0", **answers: object) -
     return dest
 
 
-def owner_edits(project: Path) -> None:
-    """A changed handler, an added file, a deleted file and an edited Makefile."""
+def owner_edits(project: Path, *, makefile: bool = True) -> None:
+    """A changed handler, an added file, a deleted file and (``makefile``) an appended
+    Makefile target."""
     edit(
         project / "internal/items/handlers.go",
         "web.JSON(w, http.StatusCreated, item)",
@@ -64,8 +65,9 @@ def owner_edits(project: Path) -> None:
     (project / "docs").mkdir()
     (project / "docs/runbook.md").write_text("# Runbook\n")
     (project / ".dockerignore").unlink()
-    with (project / "Makefile").open("a") as makefile:
-        makefile.write("\nseed: ## Load sample data\n\tgo run ./cmd/orders-api seed\n")
+    if makefile:
+        with (project / "Makefile").open("a") as file:
+            file.write("\nseed: ## Load sample data\n\tgo run ./cmd/orders-api seed\n")
     commit(project, "owner edits")
 
 
