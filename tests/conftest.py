@@ -47,12 +47,27 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     stop_all()
 
 
+# Before pytest-xdist's own hook, which reads the groups.
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """scripts/test.sh runs the tests on two pytest-xdist workers (`--dist loadgroup`):
     tests that share one render or build stay together on one worker, which makes it once."""
     for item in items:
         if group := _shared_build(item):
             item.add_marker(pytest.mark.xdist_group(group))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """On an xdist worker: refuse to run when the groups did not reach the scheduler."""
+    if not getattr(session.config.option, "loadgroup", False):
+        return
+    # pytest-xdist schedules by a "@group" suffix it appends to each node id; a pytest
+    # that ignores the suffix would silently spread a group over both workers.
+    for item in session.items:
+        if item.get_closest_marker("xdist_group") and "@" not in item.nodeid.rsplit("]", 1)[-1]:
+            raise pytest.UsageError(
+                f"pytest-xdist could not group {item.nodeid}: check the pytest pin in pyproject.toml"
+            )
 
 
 def _shared_build(item: pytest.Item) -> str | None:

@@ -113,6 +113,9 @@ RUST_AXUM = StackDescriptor(
     # directory is the one every render shares, where the next build would overwrite
     # target/debug/{slug} while this one is still serving.
     build=(
+        # Renders of every path share the build directory and the crate's name: without
+        # this, cargo can count a copy's changed sources as built (a meta test's mutant).
+        ("cargo", "clean", "--quiet", "--package", "{slug}"),
         (
             "cargo",
             "install",
