@@ -13,10 +13,14 @@ import json
 import re
 import secrets
 import signal
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from services import PostgresServer, RedisServer, port_is_open
@@ -40,6 +44,8 @@ ITEMS = "/v1/items"
 ITEMS_TABLE = "items"
 MAX_BODY = 1 << 20
 ACCESS_KEYS = ("request_id", "method", "path", "status", "duration_ms")
+# How schemathesis probes a service from its OpenAPI document.
+SCHEMATHESIS_CONFIG = Path(__file__).with_name("schemathesis.toml")
 # What a generated request id must look like: visible ASCII, no spaces, at most 128.
 REASONABLE_REQUEST_ID = re.compile(r"^[\x21-\x7e]{1,128}$")
 
@@ -670,3 +676,35 @@ def check_migrate(project: BuiltProject, env: dict[str, str], within: float = 60
                 raise _fail(
                     f"migrate stdout ({attempt} run)", "JSON log lines", repr(line.raw[:300])
                 )
+
+
+# --- the OpenAPI document
+
+
+def check_openapi_served(svc: Service, document: Path) -> None:
+    """GET /openapi.json answers the project's rendered document."""
+    resp = svc.get("/openapi.json")
+    if resp.status != 200:
+        raise _fail("GET /openapi.json status", 200, str(resp))
+    assert_json_content_type(resp)
+    if resp.json() != json.loads(document.read_text()):
+        raise _fail("GET /openapi.json", f"the content of {document.name}", resp.body[:300])
+
+
+def check_api_matches_document(svc: Service, document: Path) -> None:
+    """schemathesis, generating requests from ``document`` (every check, every phase,
+    stateful included; see schemathesis.toml), finds nothing the service does otherwise."""
+    with tempfile.TemporaryDirectory() as workdir:
+        run = subprocess.run(
+            [
+                *(sys.executable, "-m", "schemathesis.cli"),
+                *("--config-file", str(SCHEMATHESIS_CONFIG), "run", str(document)),
+                *("--url", f"http://127.0.0.1:{svc.port}", "--checks", "all", "--no-color"),
+            ],
+            cwd=workdir,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+    if run.returncode != 0:
+        raise _fail("schemathesis over the OpenAPI document", "no failures", run.stdout[-12000:])

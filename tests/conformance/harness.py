@@ -106,6 +106,15 @@ def build_project(path: Path, descriptor: StackDescriptor) -> BuiltProject:
     return project
 
 
+def openapi_document(project: BuiltProject) -> Path:
+    """The OpenAPI document the project serves at /openapi.json."""
+    pattern = project.descriptor.openapi
+    found = sorted(project.path.glob(pattern)) if pattern else []
+    if len(found) != 1:
+        raise AssertionError(f"{project.path}: one OpenAPI document {pattern} expected, {found}")
+    return found[0]
+
+
 def project_slug(path: Path) -> str:
     answers = (path / ".copier-answers.yml").read_text()
     match = re.search(r"^project_slug:\s*['\"]?([a-z][a-z0-9-]*)", answers, re.M)

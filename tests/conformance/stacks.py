@@ -33,6 +33,8 @@ class StackDescriptor:
     # Programs the build needs on PATH; a missing one fails the test with its name.
     tools: tuple[str, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict)
+    # Where the project keeps the OpenAPI document it serves at /openapi.json (a glob).
+    openapi: str | None = None
 
     @property
     def name(self) -> str:
