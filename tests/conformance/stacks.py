@@ -58,6 +58,7 @@ GO_STDLIB = StackDescriptor(
     # The rendered go.mod and go.sum must be enough: no toolchain download, no
     # silent go.sum edits.
     env={"GOTOOLCHAIN": "local", "GOFLAGS": "-mod=readonly"},
+    openapi="api/openapi.json",
 )
 
 # The Go routers build, migrate and serve exactly like the standard library.

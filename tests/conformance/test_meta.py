@@ -21,7 +21,7 @@ from services import free_port
 
 from conformance import checks
 from conformance.deploy import Dependencies, observed, provision
-from conformance.harness import BuiltProject, Service, TableLock, build_project
+from conformance.harness import BuiltProject, Service, TableLock, build_project, openapi_document
 from conformance.stacks import (
     GO_STDLIB,
     NODE_EXPRESS,
@@ -69,6 +69,10 @@ def _reads_through_redis(svc: Service, deps: Dependencies) -> None:
     checks.check_reads_through_redis(svc, deps.redis, deps.redis_db, lock, item)
 
 
+def _api_matches_document(svc: Service, deps: Dependencies) -> None:
+    checks.check_api_matches_document(svc, openapi_document(svc.project))
+
+
 def _sigterm_exits_zero(svc: Service, deps: Dependencies) -> None:
     checks.check_graceful_shutdown(svc, None, ())
 
@@ -85,6 +89,13 @@ class Mutation:
 
 
 GO_MUTATIONS = (
+    Mutation(
+        "name-limit-dropped",
+        "internal/items/request.go",
+        r"RuneCountInString\(\*in\.Name\) > maxNameLength:",
+        "RuneCountInString(*in.Name) > 10*maxNameLength:",
+        _api_matches_document,
+    ),
     Mutation(
         "healthz-answers-500",
         "internal/server/health.go",

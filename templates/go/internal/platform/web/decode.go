@@ -4,10 +4,30 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 )
+
+// Integer is a JSON integer as JSON Schema, and so api/openapi.json, defines
+// one: any number with an integral value. 12, 12.0 and 1.2e1 are all 12; 12.5,
+// "12" and true are not integers.
+type Integer int64
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (n *Integer) UnmarshalJSON(data []byte) error {
+	if string(data) == "null" {
+		return nil
+	}
+	value, err := strconv.ParseFloat(string(data), 64)
+	if err != nil || value != math.Trunc(value) || math.Abs(value) >= math.MaxInt64 {
+		return &json.UnmarshalTypeError{Value: string(data), Type: reflect.TypeFor[Integer]()}
+	}
+	*n = Integer(value)
+	return nil
+}
 
 // Decode reads the request body, which must be exactly one JSON object
 // with no fields that dst does not have, into dst. Its errors are *Error.

@@ -101,6 +101,45 @@ func TestDecode(t *testing.T) {
 	}
 }
 
+func TestInteger(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		count string
+		want  Integer
+		ok    bool
+	}{
+		{count: "12", want: 12, ok: true},
+		{count: "12.0", want: 12, ok: true},
+		{count: "1.2e1", want: 12, ok: true},
+		{count: "-0.0", want: 0, ok: true},
+		{count: "12.5"},
+		{count: "1e300"},
+		{count: `"12"`},
+		{count: "true"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.count, func(t *testing.T) {
+			t.Parallel()
+			body := strings.NewReader(`{"count":` + tt.count + `}`)
+			r := httptest.NewRequestWithContext(t.Context(), http.MethodPost, "/", body)
+			var in struct {
+				Count *Integer `json:"count"`
+			}
+			err := Decode(r, &in)
+			if !tt.ok {
+				apiErr, isAPIErr := errors.AsType[*Error](err)
+				if !isAPIErr || apiErr.Fields["count"] != "must be an integer" {
+					t.Fatalf("Decode error = %v, want count: must be an integer", err)
+				}
+				return
+			}
+			if err != nil || in.Count == nil || *in.Count != tt.want {
+				t.Fatalf("Decode = %v, %v; want %d", in.Count, err, tt.want)
+			}
+		})
+	}
+}
+
 func TestDecodeTooLarge(t *testing.T) {
 	t.Parallel()
 	w := httptest.NewRecorder()
