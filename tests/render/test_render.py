@@ -145,6 +145,29 @@ STACK_LAYOUT = {
 }
 
 
+def test_openapi_document_lists_the_routes_of_the_architecture(
+    project: tuple[dict[str, str], Path],
+) -> None:
+    answers, root = project
+    document = (
+        "src/orders_api/openapi.json"
+        if answers["stack"] == "python-fastapi"
+        else "api/openapi.json"
+    )
+    spec = json.loads((root / document).read_text())
+    routes = {"/healthz", "/readyz", "/v1/items", "/v1/items/{id}"}
+    if answers["architecture"] == "monolith":
+        routes |= {"/v1/orders", "/v1/orders/{id}"}
+    if answers["architecture"] == "microservice":
+        routes |= {"/metrics"}
+    assert set(spec["paths"]) == routes
+    for ref in re.findall(r'"\$ref": "#/([^"]+)"', (root / document).read_text()):
+        node = spec
+        for part in ref.split("/"):
+            assert part in node, f"{document}: $ref #/{ref} points nowhere"
+            node = node[part]
+
+
 def test_optional_files_follow_the_answers(project: tuple[dict[str, str], Path]) -> None:
     answers, root = project
     orders, migrations, stack_files = STACK_LAYOUT[answers["stack"]]
