@@ -135,8 +135,9 @@ RUST_AXUM = StackDescriptor(
     serve=("bin/{slug}",),
     tools=("cargo",),
     env=cargo_env(),
+    openapi="api/openapi.json",
 )
-RUST_ACTIX = replace(RUST_AXUM, framework="actix")
+RUST_ACTIX = replace(RUST_AXUM, framework="actix", openapi=None)
 
 DESCRIPTORS: tuple[StackDescriptor, ...] = (
     GO_STDLIB,

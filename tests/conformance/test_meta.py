@@ -21,7 +21,7 @@ from services import free_port
 
 from conformance import checks
 from conformance.deploy import Dependencies, observed, provision
-from conformance.harness import BuiltProject, Service, TableLock, build_project
+from conformance.harness import BuiltProject, Service, TableLock, build_project, openapi_document
 from conformance.stacks import (
     GO_STDLIB,
     NODE_EXPRESS,
@@ -491,6 +491,13 @@ RUST_MUTATIONS = (
         "",
         _reads_through_redis,
         with_dependencies=True,
+    ),
+    Mutation(
+        "item-name-length-unbounded",
+        "src/items/mod.rs",
+        r"^const MAX_NAME_LENGTH: usize = 200;$",
+        "const MAX_NAME_LENGTH: usize = usize::MAX;",
+        lambda svc, deps: checks.check_api_matches_document(svc, openapi_document(svc.project)),
     ),
 )
 
