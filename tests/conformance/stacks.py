@@ -137,7 +137,7 @@ RUST_AXUM = StackDescriptor(
     env=cargo_env(),
     openapi="api/openapi.json",
 )
-RUST_ACTIX = replace(RUST_AXUM, framework="actix", openapi=None)
+RUST_ACTIX = replace(RUST_AXUM, framework="actix")
 
 DESCRIPTORS: tuple[StackDescriptor, ...] = (
     GO_STDLIB,
