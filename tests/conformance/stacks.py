@@ -136,6 +136,7 @@ RUST_AXUM = StackDescriptor(
     serve=("bin/{slug}",),
     tools=("cargo",),
     env=cargo_env(),
+    openapi="api/openapi.json",
 )
 RUST_ACTIX = replace(RUST_AXUM, framework="actix")
 

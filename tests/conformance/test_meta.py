@@ -503,6 +503,13 @@ RUST_MUTATIONS = (
         _reads_through_redis,
         with_dependencies=True,
     ),
+    Mutation(
+        "item-name-length-unbounded",
+        "src/items/mod.rs",
+        r"^const MAX_NAME_LENGTH: usize = 200;$",
+        "const MAX_NAME_LENGTH: usize = usize::MAX;",
+        lambda svc, deps: checks.check_api_matches_document(svc, openapi_document(svc.project)),
+    ),
 )
 
 # Actix Web shares every file but its HTTP layer with axum: only that layer is broken.

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Map, Value};
+use serde_json::{Map, Number, Value};
 
 /// Each invalid field of a request, with what is wrong with it.
 pub type FieldErrors = BTreeMap<String, String>;
@@ -34,11 +34,16 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// The required integer field `name`.
+    /// The required integer field `name`: any JSON number with an integral value, as
+    /// JSON Schema counts integers, so `1033.0` and `1.033e3` are 1033. A value beyond
+    /// an `i64` saturates: it is outside every range a caller checks next.
     pub fn integer(&mut self, name: &str) -> Option<i64> {
-        match self.object.get(name).map(Value::as_i64) {
-            Some(Some(value)) => Some(value),
-            Some(None) => self.reject(name, "must be an integer"),
+        match self.object.get(name) {
+            Some(Value::Number(number)) => match integral(number) {
+                Some(value) => Some(value),
+                None => self.reject(name, "must be an integer"),
+            },
+            Some(_) => self.reject(name, "must be an integer"),
             None => self.reject(name, "is required"),
         }
     }
@@ -55,6 +60,23 @@ impl<'a> Fields<'a> {
     pub fn into_errors(self) -> FieldErrors {
         self.errors
     }
+}
+
+/// The value of `number` when it is integral, saturated to the range of an `i64`.
+fn integral(number: &Number) -> Option<i64> {
+    if let Some(value) = number.as_i64() {
+        return Some(value);
+    }
+    if number.is_u64() {
+        return Some(i64::MAX);
+    }
+    let value = number.as_f64().filter(|value| value.fract() == 0.0)?;
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "the value is integral, and the cast saturates beyond an i64"
+    )]
+    let saturated = value as i64;
+    Some(saturated)
 }
 
 #[cfg(test)]
@@ -77,6 +99,36 @@ mod tests {
         assert_eq!(fields.string("name"), Some("Widget"));
         assert_eq!(fields.integer("count"), Some(3));
         assert!(fields.into_errors().is_empty());
+    }
+
+    #[test]
+    fn integers_are_numbers_with_an_integral_value() {
+        let body = object(json!({
+            "plain": 1033,
+            "point_zero": 1033.0,
+            "exponent": 1.033e3,
+            "negative": -2.0,
+            "huge": 1e300,
+            "unsigned": u64::MAX,
+            "fraction": 1033.5,
+            "text": "1033",
+            "flag": true,
+        }));
+        let names: Vec<&str> = body.keys().map(String::as_str).collect();
+        let mut fields = Fields::new(&body, &names);
+        assert_eq!(fields.integer("plain"), Some(1033));
+        assert_eq!(fields.integer("point_zero"), Some(1033));
+        assert_eq!(fields.integer("exponent"), Some(1033));
+        assert_eq!(fields.integer("negative"), Some(-2));
+        assert_eq!(fields.integer("huge"), Some(i64::MAX));
+        assert_eq!(fields.integer("unsigned"), Some(i64::MAX));
+        for name in ["fraction", "text", "flag"] {
+            assert_eq!(fields.integer(name), None, "{name}");
+        }
+        let errors = fields.into_errors();
+        for name in ["fraction", "text", "flag"] {
+            assert_eq!(errors[name], "must be an integer", "{name}");
+        }
     }
 
     #[test]
