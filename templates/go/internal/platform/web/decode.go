@@ -22,10 +22,19 @@ func (n *Integer) UnmarshalJSON(data []byte) error {
 		return nil
 	}
 	value, err := strconv.ParseFloat(string(data), 64)
-	if err != nil || value != math.Trunc(value) || math.Abs(value) >= math.MaxInt64 {
+	overflow := errors.Is(err, strconv.ErrRange) && math.IsInf(value, 0)
+	if (err != nil && !overflow) || value != math.Trunc(value) {
 		return &json.UnmarshalTypeError{Value: string(data), Type: reflect.TypeFor[Integer]()}
 	}
-	*n = Integer(value)
+	// Beyond an int64 the value saturates: it is outside every range checked next.
+	switch {
+	case value >= math.MaxInt64:
+		*n = math.MaxInt64
+	case value <= math.MinInt64:
+		*n = math.MinInt64
+	default:
+		*n = Integer(value)
+	}
 	return nil
 }
 

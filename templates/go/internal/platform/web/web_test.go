@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -113,7 +114,8 @@ func TestInteger(t *testing.T) {
 		{count: "1.2e1", want: 12, ok: true},
 		{count: "-0.0", want: 0, ok: true},
 		{count: "12.5"},
-		{count: "1e300"},
+		{count: "1e300", want: math.MaxInt64, ok: true},
+		{count: "-1e400", want: math.MinInt64, ok: true},
 		{count: `"12"`},
 		{count: "true"},
 	}
