@@ -21,7 +21,7 @@ from services import free_port
 
 from conformance import checks
 from conformance.deploy import Dependencies, observed, provision
-from conformance.harness import BuiltProject, Service, TableLock, build_project
+from conformance.harness import BuiltProject, Service, TableLock, build_project, openapi_document
 from conformance.stacks import (
     GO_STDLIB,
     NODE_EXPRESS,
@@ -232,6 +232,13 @@ PYTHON_MUTATIONS = (
         "",
         _reads_through_redis,
         with_dependencies=True,
+    ),
+    Mutation(
+        "name-length-unchecked",
+        f"{PY}/items/handlers.py",
+        r"^MAX_NAME_LENGTH = 200$",
+        "MAX_NAME_LENGTH = 100_000",
+        lambda svc, deps: checks.check_api_matches_document(svc, openapi_document(svc.project)),
     ),
 )
 
