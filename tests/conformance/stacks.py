@@ -78,6 +78,8 @@ PYTHON_FASTAPI = StackDescriptor(
     tools=("uv",),
     # The tests run on an interpreter the machine has; uv never downloads one.
     env={"UV_PYTHON_DOWNLOADS": "never", "UV_PYTHON": find_python() or ""},
+    # Package data: the image carries only the virtualenv.
+    openapi="src/*/openapi.json",
 )
 
 _NODE_BIN = node_bin_dir()

@@ -244,6 +244,13 @@ PYTHON_MUTATIONS = (
         _reads_through_redis,
         with_dependencies=True,
     ),
+    Mutation(
+        "name-length-unchecked",
+        f"{PY}/items/handlers.py",
+        r"^MAX_NAME_LENGTH = 200$",
+        "MAX_NAME_LENGTH = 100_000",
+        lambda svc, deps: checks.check_api_matches_document(svc, openapi_document(svc.project)),
+    ),
 )
 
 NODE_MUTATIONS = (

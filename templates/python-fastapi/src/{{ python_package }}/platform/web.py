@@ -1,19 +1,33 @@
-"""HTTP plumbing that every module shares: the API's errors, their JSON envelope, request ids."""
+"""HTTP plumbing that every module shares: the API's errors, their JSON envelope, request
+ids, JSON integers."""
 
 import base64
 import secrets
 from collections.abc import Mapping
 from contextvars import ContextVar
 from http import HTTPStatus
-from typing import Any
+from typing import Annotated
 
-from pydantic import BaseModel
+from pydantic import BaseModel, BeforeValidator
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
 # The id of the request being served; the JSON logs and error bodies carry it.
 request_id: ContextVar[str] = ContextVar("request_id", default="")
+
+
+def _integral(value: object) -> object:
+    # JSON has one kind of number, and JSON Schema calls 1033.0 and 1.033e3 the integer
+    # 1033. Strict validation refuses every float, so integral ones become ints before it;
+    # fractions, strings and booleans still reach it, and are refused.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# An integer field of a request body, as JSON Schema counts integers.
+JsonInteger = Annotated[int, BeforeValidator(_integral)]
 
 
 def new_id() -> str:
@@ -92,11 +106,6 @@ class ErrorEnvelope(BaseModel):
     """Every error the API answers: {"error": {"code", "message", "request_id"}}."""
 
     error: ErrorBody
-
-
-def error_responses(*statuses: HTTPStatus) -> dict[int | str, dict[str, Any]]:
-    """The OpenAPI description of a route's error answers."""
-    return {int(s): {"model": ErrorEnvelope, "description": s.phrase} for s in statuses}
 
 
 def error_response(error: ApiError) -> JSONResponse:
