@@ -249,7 +249,7 @@ PYTHON_MUTATIONS = (
         f"{PY}/items/handlers.py",
         r"^MAX_NAME_LENGTH = 200$",
         "MAX_NAME_LENGTH = 100_000",
-        lambda svc, deps: checks.check_api_matches_document(svc, openapi_document(svc.project)),
+        _api_matches_document,
     ),
 )
 

@@ -1,5 +1,5 @@
 """HTTP plumbing that every module shares: the API's errors, their JSON envelope, request
-ids, JSON integers."""
+ids, JSON integers and text."""
 
 import base64
 import secrets
@@ -8,7 +8,8 @@ from contextvars import ContextVar
 from http import HTTPStatus
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator
+from pydantic import AfterValidator, BaseModel, BeforeValidator
+from pydantic_core import PydanticCustomError
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
@@ -28,6 +29,20 @@ def _integral(value: object) -> object:
 
 # An integer field of a request body, as JSON Schema counts integers.
 JsonInteger = Annotated[int, BeforeValidator(_integral)]
+
+
+def _unicode(value: str) -> str:
+    # JSON can escape half of a surrogate pair ("\ud800"); such a string is no text: it
+    # has no UTF-8 form to store, log or answer.
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise PydanticCustomError("invalid_text", "must be valid Unicode text") from None
+    return value
+
+
+# A text field of a request body.
+JsonText = Annotated[str, AfterValidator(_unicode)]
 
 
 def new_id() -> str:
