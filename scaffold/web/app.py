@@ -120,10 +120,11 @@ class Renderer:
             # A worker died (killed, out of memory): start a fresh pool next time.
             self.close()
 
-    def close(self) -> None:
+    def close(self, *, wait: bool = False) -> None:
+        """Stop the workers; ``wait`` joins them, so none outlives a server that stops."""
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
-            self._pool = None
+            pool, self._pool = self._pool, None
+            pool.shutdown(wait=wait, cancel_futures=True)
 
 
 def error(status: int, code: str, message: str, field: str | None = None) -> JSONResponse:
@@ -267,7 +268,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
-        renderer.close()
+        # uvicorn re-raises SIGTERM once shut down, which ends the process at once.
+        renderer.close(wait=True)
 
     app = Starlette(
         middleware=[Middleware(LimitQuery)],

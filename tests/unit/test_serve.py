@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 import yaml
+from rendering import REPO_ROOT
 from repos import commit, make_template
 from typer.testing import CliRunner
 
@@ -278,8 +279,6 @@ def test_scratch_is_empty_after_every_render(scratch: Path, server: Any) -> None
 
 def _questionnaire(root: Path, copier_extra: str = "", broken: bool = False) -> Path:
     """A template with this repository's questions that renders only its answers file."""
-    from rendering import REPO_ROOT
-
     root.mkdir()
     (root / "copier.yml").write_text((REPO_ROOT / "copier.yml").read_text() + copier_extra)
     for stack in ("go", "node-ts", "python-fastapi", "rust"):
