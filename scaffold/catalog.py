@@ -140,16 +140,21 @@ def _check_text(key: str, value: object) -> None:
     if not isinstance(value, str):
         return
     if len(value) > MAX_ANSWER_LENGTH:
-        raise InvalidAnswerError(f"answer {key} is longer than {MAX_ANSWER_LENGTH} characters")
+        raise InvalidAnswerError(
+            f"answer {key} is longer than {MAX_ANSWER_LENGTH} characters", field=key
+        )
     # Control characters, lone surrogates and line or paragraph separators.
     if any(unicodedata.category(c) in ("Cc", "Cs", "Zl", "Zp") for c in value):
-        raise InvalidAnswerError(f"answer {key} must not contain control characters")
+        raise InvalidAnswerError(f"answer {key} must not contain control characters", field=key)
+    # `new --name` names the directory when none is given; a name is never a path.
+    if key == "project_name" and ("/" in value or "\\" in value):
+        raise InvalidAnswerError("answer project_name must not contain / or \\", field=key)
 
 
 def _one_of(kind: str, value: object, allowed: tuple[str, ...], context: str = "") -> None:
     if value not in allowed:
         raise InvalidAnswerError(
-            f"unknown {kind} {value!r}{context}; choose one of: {', '.join(allowed)}"
+            f"unknown {kind} {value!r}{context}; choose one of: {', '.join(allowed)}", field=kind
         )
 
 
@@ -161,7 +166,8 @@ def normalise(answers: Mapping[str, Any]) -> dict[str, Any]:
     unknown = sorted((str(key) for key in set(answers) - set(QUESTIONS)), key=str)
     if unknown:
         raise InvalidAnswerError(
-            f"unknown answer {unknown[0]!r}; known answers: {', '.join(QUESTIONS)}"
+            f"unknown answer {unknown[0]!r}; known answers: {', '.join(QUESTIONS)}",
+            field=unknown[0],
         )
     for key, value in answers.items():
         _check_text(key, value)

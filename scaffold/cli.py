@@ -385,3 +385,21 @@ def diff(
             typer.echo(f"{change.status[0].upper()} {change.path}")
         else:
             typer.echo(change.patch, nl=False)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    config_file: ConfigOption = None,
+) -> None:
+    """Serve the web page and JSON API that render projects (needs scaffold[serve])."""
+    from scaffold import web
+
+    try:
+        web.check_installed()
+        from scaffold.web.app import serve as run
+
+        run(host, port, config.load(config_file))
+    except ScaffoldError as error:
+        _fail(error)

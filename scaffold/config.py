@@ -47,7 +47,8 @@ class OrgConfig:
             if key in given and given[key] != value:
                 raise ConfigError(
                     f"answer {key} is locked to {value!r} by {self.origin}; "
-                    f"remove {key}={given[key]!r}"
+                    f"remove {key}={given[key]!r}",
+                    field=key,
                 )
         return {**given, **self.locked}
 
@@ -61,7 +62,8 @@ class OrgConfig:
     def check_stack(self, stack: str) -> None:
         if self.stacks is not None and stack not in self.stacks:
             raise ConfigError(
-                f"stack {stack} is not allowed by {self.origin}; allowed: {', '.join(self.stacks)}"
+                f"stack {stack} is not allowed by {self.origin}; allowed: {', '.join(self.stacks)}",
+                field="stack",
             )
 
 

@@ -4,9 +4,24 @@ from __future__ import annotations
 
 
 class ScaffoldError(Exception):
-    """A problem the user can fix; its message is one line, shown as is."""
+    """A problem the user can fix; its message is one line, shown as is.
+
+    ``field`` names the answer at fault when one is, so a form can point at it.
+    """
 
     exit_code = 1
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # Renders for `scaffold serve` run in worker processes; keep the field on the way back.
+        return (_rebuild, (type(self), str(self), self.field))
+
+
+def _rebuild(cls: type[ScaffoldError], message: str, field: str | None) -> ScaffoldError:
+    return cls(message, field=field)
 
 
 class UsageError(ScaffoldError):
@@ -33,3 +48,7 @@ class ConfigError(ScaffoldError):
 
 class UpdateError(ScaffoldError):
     """The project cannot be updated, checked or compared as it stands."""
+
+
+class MissingExtraError(ScaffoldError):
+    """A command needs an optional extra that is not installed."""

@@ -39,19 +39,28 @@ def new_project(
     force: bool = False,
     pretend: bool = False,
     config: OrgConfig | None = None,
+    tasks: bool = True,
 ) -> Rendered:
-    """Render a new project into ``dest``; raise a ScaffoldError and write nothing on failure."""
+    """Render a new project into ``dest``; raise a ScaffoldError and write nothing on failure.
+
+    ``tasks=False`` never runs template code on this machine (see Template.copy).
+    """
     config = config or OrgConfig()
     dest = Path(dest).absolute()
     _check_destination(dest, force=force)
     source = Template.chosen(template, config)
     ref = source.version_to_render(vcs_ref, config)
-    data = catalog.normalise(config.answers_for(answers))
-    if "stack" in data:
-        config.check_stack(data["stack"])
-    user_defaults = {**config.suggested(), "project_name": _name_from(dest)}
+    data = check_answers(answers, config)
+    user_defaults = {**config.suggested(), "project_name": name_from(dest)}
     with _scratch_dir(dest) as scratch:
-        source.copy(scratch, data=data, user_defaults=user_defaults, vcs_ref=ref, defaults=defaults)
+        source.copy(
+            scratch,
+            data=data,
+            user_defaults=user_defaults,
+            vcs_ref=ref,
+            defaults=defaults,
+            tasks=tasks,
+        )
         final = read_answers(scratch)
         # Interactive answers are only known now; nothing has been written yet.
         config.check_stack(final["stack"])
@@ -66,7 +75,17 @@ def new_project(
     return Rendered(dest=dest, answers=final, files=files)
 
 
-def _name_from(dest: Path) -> str:
+def check_answers(answers: Mapping[str, Any], config: OrgConfig) -> dict[str, Any]:
+    """The answers a render gets: checked against the catalog and the org config's
+    locks and stacks; copier's validators check the rest while it renders."""
+    data = catalog.normalise(config.answers_for(answers))
+    if "stack" in data:
+        config.check_stack(data["stack"])
+    return data
+
+
+def name_from(dest: Path) -> str:
+    """The default project name for a destination directory."""
     return dest.name.replace("-", " ").replace("_", " ").strip().title()
 
 

@@ -11,6 +11,7 @@ import dataclasses
 import functools
 import io
 import os
+import re
 import subprocess
 import tempfile
 import warnings
@@ -218,7 +219,10 @@ class Template:
         vcs_ref: str | None,
         defaults: bool,
         user_defaults: Mapping[str, Any] | None = None,
+        tasks: bool = True,
     ) -> None:
+        """Render into ``dest``; ``tasks=False`` renders files only: copier then neither
+        runs the template's tasks nor loads its Jinja extensions, whoever trusts it."""
         with self._copier_errors():
             copier.run_copy(
                 self.source,
@@ -228,7 +232,8 @@ class Template:
                 vcs_ref=vcs_ref,
                 defaults=defaults,
                 quiet=True,
-                unsafe=self.bundled,
+                unsafe=self.bundled and tasks,
+                skip_tasks=not tasks,
                 cleanup_on_error=False,
             )
 
@@ -260,6 +265,21 @@ class Template:
                 unsafe=self.bundled,
             )
 
+    def questions(self, vcs_ref: str | None) -> dict[str, dict[str, Any]]:
+        """The questions of copier.yml at ``vcs_ref``, as copier reads them.
+
+        copier's public API only renders; its template reader is the one that knows
+        every source this class accepts, so it is used here, behind this method.
+        """
+        from copier._template import Template as CopierTemplate
+
+        source = CopierTemplate(url=self.source, ref=vcs_ref)
+        try:
+            with self._copier_errors():
+                return {name: dict(question) for name, question in source.questions_data.items()}
+        finally:
+            source._cleanup()
+
     @contextmanager
     def _copier_errors(self) -> Iterator[None]:
         """Turn whatever copier raises into one-line ScaffoldErrors."""
@@ -274,7 +294,9 @@ class Template:
             # to know it stopped.
             raise KeyboardInterrupt from None
         except (ValueError, UserMessageError) as error:
-            raise InvalidAnswerError(_one_line(error)) from None
+            message = _one_line(error)
+            question = re.match(r"Validation error for question '(\w+)'", message)
+            raise InvalidAnswerError(message, field=question and question[1]) from None
         except jinja2.TemplateSyntaxError as error:
             where = f"{error.name or error.filename}:{error.lineno}"
             raise TemplateError(f"template error in {where}: {_one_line(error)}") from None

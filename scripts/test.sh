@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite on a fresh machine: installs what the layers need (a virtualenv
 # with scaffold, the validators and uv, the Go linters, Node 26, clippy and rustfmt, PostgreSQL
-# and Redis binaries), then runs every layer. Extra arguments go to pytest, e.g. `-m "not toolchain"`.
+# and Redis binaries, Chromium), then runs every layer. Extra arguments go to pytest, e.g. `-m "not toolchain"`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +9,17 @@ golangci_lint_version=v2.15.0
 actionlint_version=v1.7.12
 
 bash scripts/install-services.sh
+
+# The browser test drives the distribution's Chromium through Playwright, which is
+# never asked to download a browser of its own.
+if ! command -v chromium >/dev/null 2>&1; then
+    sudo=()
+    if ((EUID != 0)); then
+        sudo=(sudo)
+    fi
+    "${sudo[@]}" apt-get update -qq
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium
+fi
 
 if [[ ! -x .venv/bin/python ]]; then
     python3 -m venv .venv

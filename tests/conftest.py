@@ -66,7 +66,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     for item in session.items:
         if item.get_closest_marker("xdist_group") and "@" not in item.nodeid.rsplit("]", 1)[-1]:
             raise pytest.UsageError(
-                f"pytest-xdist could not group {item.nodeid}: check the pytest pin in pyproject.toml"
+                f"pytest-xdist could not group {item.nodeid}: see the pytest pin in pyproject.toml"
             )
 
 

@@ -158,6 +158,7 @@ def test_cli_data_file_and_data_flags(tmp_path: Path) -> None:
         (("svc", "--framework", "rails"), 1, "error: unknown framework 'rails'"),
         (("svc", "--arch", "mainframe"), 1, "error: unknown architecture 'mainframe'"),
         (("svc", "--name", "!!!"), 1, "error: Validation error for question 'project_slug'"),
+        (("svc", "--name", "a/b"), 1, "error: answer project_name must not contain /"),
         (("svc", "-d", "project_slug=Nope"), 1, "project_slug"),
         (("svc", "-d", "colour=blue"), 1, "error: unknown answer 'colour'"),
         (("svc", "-d", "oops"), 2, "error: --data expects key=value"),
