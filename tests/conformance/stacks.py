@@ -101,11 +101,12 @@ NODE_FASTIFY = StackDescriptor(
         "npm_config_audit": "false",
         "npm_config_fund": "false",
     },
+    openapi="api/openapi.json",
 )
 
 # NestJS and Express build, migrate and serve exactly like Fastify.
-NODE_NESTJS = replace(NODE_FASTIFY, framework="nestjs")
-NODE_EXPRESS = replace(NODE_FASTIFY, framework="express")
+NODE_NESTJS = replace(NODE_FASTIFY, framework="nestjs", openapi=None)
+NODE_EXPRESS = replace(NODE_FASTIFY, framework="express", openapi=None)
 
 RUST_AXUM = StackDescriptor(
     stack="rust",

@@ -21,7 +21,7 @@ from services import free_port
 
 from conformance import checks
 from conformance.deploy import Dependencies, observed, provision
-from conformance.harness import BuiltProject, Service, TableLock, build_project
+from conformance.harness import BuiltProject, Service, TableLock, build_project, openapi_document
 from conformance.stacks import (
     GO_STDLIB,
     NODE_EXPRESS,
@@ -314,6 +314,13 @@ NODE_MUTATIONS = (
         r"  void \1;",
         _reads_through_redis,
         with_dependencies=True,
+    ),
+    Mutation(
+        "item-name-length-unbounded",
+        "src/items/item.ts",
+        r"Array\.from\(name\)\.length <= MAX_NAME_LENGTH",
+        "Array.from(name).length >= 0",
+        lambda svc, deps: checks.check_api_matches_document(svc, openapi_document(svc.project)),
     ),
 )
 
