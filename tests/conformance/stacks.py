@@ -105,7 +105,7 @@ NODE_FASTIFY = StackDescriptor(
 )
 
 # NestJS and Express build, migrate and serve exactly like Fastify.
-NODE_NESTJS = replace(NODE_FASTIFY, framework="nestjs", openapi=None)
+NODE_NESTJS = replace(NODE_FASTIFY, framework="nestjs")
 NODE_EXPRESS = replace(NODE_FASTIFY, framework="express")
 
 RUST_AXUM = StackDescriptor(
