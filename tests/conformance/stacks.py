@@ -104,6 +104,7 @@ NODE_FASTIFY = StackDescriptor(
         "npm_config_audit": "false",
         "npm_config_fund": "false",
     },
+    openapi="api/openapi.json",
 )
 
 # NestJS and Express build, migrate and serve exactly like Fastify.

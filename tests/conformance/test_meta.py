@@ -333,6 +333,13 @@ NODE_MUTATIONS = (
         _reads_through_redis,
         with_dependencies=True,
     ),
+    Mutation(
+        "item-name-length-unbounded",
+        "src/items/item.ts",
+        r"Array\.from\(name\)\.length <= MAX_NAME_LENGTH",
+        "Array.from(name).length >= 0",
+        lambda svc, deps: checks.check_api_matches_document(svc, openapi_document(svc.project)),
+    ),
 )
 
 # Express has its own HTTP layer: the behaviours it implements itself, broken there.

@@ -1,5 +1,6 @@
 // The HTTP API as clients see it, over a real socket, with in-memory stores.
 import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
 import { after, before, describe, test } from "node:test";
 
 import type { Item, ItemStore } from "../src/items/item.ts";
@@ -83,6 +84,86 @@ describe("the API", () => {
     });
   });
 
+  test("a name is kept as sent", async () => {
+    const name = "  Espresso\u00a0cup ";
+    const created = await postJson(`${app.url}/v1/items`, {
+      name,
+      price_cents: 1200,
+    });
+    assert.equal(created.status, 201);
+    assert.equal(((await created.json()) as Item).name, name);
+  });
+
+  test("a name is at most 200 characters, not UTF-16 units", async () => {
+    // 200 characters outside the Basic Multilingual Plane: 400 UTF-16 units.
+    const longest = "\u{1F375}".repeat(200);
+    const created = await postJson(`${app.url}/v1/items`, {
+      name: longest,
+      price_cents: 1,
+    });
+    assert.equal(created.status, 201);
+    assert.equal(((await created.json()) as Item).name, longest);
+
+    const response = await postJson(`${app.url}/v1/items`, {
+      name: "x".repeat(201),
+      price_cents: 1,
+    });
+    assert.equal(response.status, 422);
+    assert.deepEqual((await errorOf(response)).fields, {
+      name: "must be at most 200 characters",
+    });
+  });
+
+  test("a name of spaces only is blank; other characters are content", async () => {
+    for (const name of ["", "   "]) {
+      const response = await postJson(`${app.url}/v1/items`, {
+        name,
+        price_cents: 1,
+      });
+      assert.equal(response.status, 422, JSON.stringify(name));
+      assert.deepEqual((await errorOf(response)).fields, {
+        name: "must not be blank",
+      });
+    }
+    const created = await postJson(`${app.url}/v1/items`, {
+      name: " \u00a0 ",
+      price_cents: 1,
+    });
+    assert.equal(created.status, 201);
+  });
+
+  test("a name with a control character is refused", async () => {
+    for (const name of ["a\tb", "\n", "a\u0000b", "a\u001fb", "a\u007fb"]) {
+      const response = await postJson(`${app.url}/v1/items`, {
+        name,
+        price_cents: 1,
+      });
+      assert.equal(response.status, 422, JSON.stringify(name));
+      assert.deepEqual((await errorOf(response)).fields, {
+        name: "must not contain control characters",
+      });
+    }
+  });
+
+  test("a number with an integral value is an integer", async () => {
+    for (const price of ["1033", "1033.0", "1.033e3"]) {
+      const created = await postJson(
+        `${app.url}/v1/items`,
+        `{"name": "Cup", "price_cents": ${price}}`,
+      );
+      assert.equal(created.status, 201, price);
+      assert.equal(((await created.json()) as Item).price_cents, 1033);
+    }
+    const response = await postJson(
+      `${app.url}/v1/items`,
+      '{"name": "Cup", "price_cents": 1033.5}',
+    );
+    assert.equal(response.status, 422);
+    assert.deepEqual((await errorOf(response)).fields, {
+      price_cents: "must be an integer",
+    });
+  });
+
   test("a missing field is required", async () => {
     const response = await postJson(`${app.url}/v1/items`, { name: "Cup" });
     assert.equal(response.status, 422);
@@ -98,6 +179,20 @@ describe("the API", () => {
     });
     assert.equal(response.status, 413);
     assert.equal((await errorOf(response)).code, "payload_too_large");
+  });
+
+  test("the OpenAPI document is served as written", async () => {
+    const response = await fetch(`${app.url}/openapi.json`);
+    assert.equal(response.status, 200);
+    assert.match(
+      response.headers.get("content-type") ?? "",
+      /^application\/json/,
+    );
+    const written = await readFile(
+      new URL("../api/openapi.json", import.meta.url),
+      "utf8",
+    );
+    assert.equal(await response.text(), written);
   });
 
   test("an unknown route is 404", async () => {

@@ -2,7 +2,7 @@
 import * as z from "zod";
 
 import { newId } from "../platform/ids.ts";
-import { fieldErrors } from "../platform/validation.ts";
+import { fieldErrors, integer } from "../platform/validation.ts";
 
 const MAX_NAME_LENGTH = 200;
 // Keeps order totals far from any integer overflow in the clients.
@@ -28,22 +28,36 @@ export interface ItemStore {
 }
 
 // Strict: "12" is no price, and a field the API does not know is an error,
-// not ignored.
+// not ignored. The name is kept as sent, so what is checked is what is stored.
 const newItemSchema = z.strictObject({
   name: z
     .string({ error: "must be a string" })
-    .trim()
-    .min(1, { error: "must not be blank" })
-    .max(MAX_NAME_LENGTH, {
+    // Counted in characters (code points), as the API documents it: zod's
+    // .max counts UTF-16 units, two for an emoji.
+    .refine((name) => Array.from(name).length <= MAX_NAME_LENGTH, {
       error: `must be at most ${MAX_NAME_LENGTH} characters`,
+    })
+    .refine((name) => !hasControlCharacter(name), {
+      error: "must not contain control characters",
+    })
+    // Only the space makes a name blank: any other character is content
+    // (tabs and newlines are control characters, refused above).
+    .refine((name) => name.replaceAll(" ", "") !== "", {
+      error: "must not be blank",
     }),
-  price_cents: z
-    .int({ error: "must be an integer" })
-    .min(0, { error: `must be between 0 and ${MAX_PRICE_CENTS}` })
-    .max(MAX_PRICE_CENTS, {
-      error: `must be between 0 and ${MAX_PRICE_CENTS}`,
-    }),
+  price_cents: integer(0, MAX_PRICE_CENTS),
 });
+
+/** Whether `text` holds a C0 control character (U+0000 to U+001F) or DEL. */
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) {
+      return true;
+    }
+  }
+  return false;
+}
 
 export type NewItem = z.output<typeof newItemSchema>;
 

@@ -1,6 +1,22 @@
-import type * as z from "zod";
+import * as z from "zod";
 
 import { badRequest, invalid } from "../http/errors.ts";
+
+/** An integer from `min` to `max`. As in JSON Schema, a number with an
+ * integral value is an integer whatever its spelling: JSON.parse has already
+ * made 1033.0 and 1.033e3 the number 1033. A string or a boolean is none. */
+export function integer(min: number, max: number) {
+  const range = `must be between ${min} and ${max}`;
+  return (
+    z
+      .number({ error: "must be an integer" })
+      // Aborts, so that 1.5 is not also out of range; z.int() would call
+      // 1e300 no integer, where it is one too large.
+      .refine(Number.isInteger, { error: "must be an integer", abort: true })
+      .min(min, { error: range })
+      .max(max, { error: range })
+  );
+}
 
 /** `body` parsed by `schema`; a 400 when it is no JSON object, a 422 naming
  * each invalid field otherwise. */

@@ -5,7 +5,7 @@
 import * as z from "zod";
 
 import { newId } from "../platform/ids.ts";
-import { fieldErrors } from "../platform/validation.ts";
+import { fieldErrors, integer } from "../platform/validation.ts";
 
 const MAX_QUANTITY = 1000;
 
@@ -49,10 +49,7 @@ const newOrderSchema = z.strictObject({
   item_id: z
     .string({ error: "must be a string" })
     .min(1, { error: "must not be empty" }),
-  quantity: z
-    .int({ error: "must be an integer" })
-    .min(1, { error: `must be between 1 and ${MAX_QUANTITY}` })
-    .max(MAX_QUANTITY, { error: `must be between 1 and ${MAX_QUANTITY}` }),
+  quantity: integer(1, MAX_QUANTITY),
 });
 
 export type NewOrder = z.output<typeof newOrderSchema>;
