@@ -338,7 +338,7 @@ NODE_MUTATIONS = (
         "src/items/item.ts",
         r"Array\.from\(name\)\.length <= MAX_NAME_LENGTH",
         "Array.from(name).length >= 0",
-        lambda svc, deps: checks.check_api_matches_document(svc, openapi_document(svc.project)),
+        _api_matches_document,
     ),
 )
 
