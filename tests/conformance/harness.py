@@ -109,7 +109,7 @@ def build_project(path: Path, descriptor: StackDescriptor) -> BuiltProject:
 def openapi_document(project: BuiltProject) -> Path:
     """The OpenAPI document the project serves at /openapi.json."""
     pattern = project.descriptor.openapi
-    found = sorted(project.path.glob(pattern)) if pattern else []
+    found = sorted(project.path.glob(pattern))
     if len(found) != 1:
         raise AssertionError(f"{project.path}: one OpenAPI document {pattern} expected, {found}")
     return found[0]

@@ -34,7 +34,7 @@ class StackDescriptor:
     tools: tuple[str, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict)
     # Where the project keeps the OpenAPI document it serves at /openapi.json (a glob).
-    openapi: str | None = None
+    openapi: str = "api/openapi.json"
 
     @property
     def name(self) -> str:
@@ -58,7 +58,6 @@ GO_STDLIB = StackDescriptor(
     # The rendered go.mod and go.sum must be enough: no toolchain download, no
     # silent go.sum edits.
     env={"GOTOOLCHAIN": "local", "GOFLAGS": "-mod=readonly"},
-    openapi="api/openapi.json",
 )
 
 # The Go routers build, migrate and serve exactly like the standard library.
@@ -104,7 +103,6 @@ NODE_FASTIFY = StackDescriptor(
         "npm_config_audit": "false",
         "npm_config_fund": "false",
     },
-    openapi="api/openapi.json",
 )
 
 # NestJS and Express build, migrate and serve exactly like Fastify.
@@ -139,7 +137,6 @@ RUST_AXUM = StackDescriptor(
     serve=("bin/{slug}",),
     tools=("cargo",),
     env=cargo_env(),
-    openapi="api/openapi.json",
 )
 RUST_ACTIX = replace(RUST_AXUM, framework="actix")
 

@@ -7,8 +7,6 @@ and schemathesis, generating requests from it, finds no disagreement.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from conformance import checks
@@ -18,14 +16,8 @@ from conformance.stacks import Variant
 pytestmark = pytest.mark.conformance
 
 
-def document(project: BuiltProject) -> Path:
-    if project.descriptor.openapi is None:
-        pytest.skip(f"{project.descriptor.name} does not serve the shared OpenAPI document yet")
-    return openapi_document(project)
-
-
 def test_openapi_document_is_served(service: Service, project: BuiltProject) -> None:
-    checks.check_openapi_served(service, document(project))
+    checks.check_openapi_served(service, openapi_document(project))
 
 
 def test_api_behaves_as_its_openapi_document_says(
@@ -33,4 +25,4 @@ def test_api_behaves_as_its_openapi_document_says(
 ) -> None:
     if variant.database == "none" and variant.cache == "none":
         pytest.skip("database=none cache=none: its handlers are fuzzed with Postgres and Redis")
-    checks.check_api_matches_document(service, document(project))
+    checks.check_api_matches_document(service, openapi_document(project))
