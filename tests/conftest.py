@@ -77,6 +77,9 @@ def _shared_build(item: pytest.Item) -> str | None:
         item.get_closest_marker("toolchain") or item.nodeid.startswith("tests/conformance/")
     ):
         return "cargo"
+    # golangci-lint refuses to start while another run holds its lock.
+    if item.get_closest_marker("go") and item.get_closest_marker("toolchain"):
+        return "golangci-lint"
     callspec = getattr(item, "callspec", None)
     params = callspec.params if callspec else {}
     if "variant" in params:  # a conformance variant's build and running service
