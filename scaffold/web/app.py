@@ -13,9 +13,10 @@ import asyncio
 import hashlib
 import json
 import multiprocessing
+import shlex
 import signal
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import asynccontextmanager
@@ -74,8 +75,6 @@ class Renderer:
         self._pool: ProcessPoolExecutor | None = None
         self._recent: OrderedDict[str, Project] = OrderedDict()
         self._running: dict[str, asyncio.Future[Project]] = {}
-        # A render in a thread of this process instead of the pool: tests hold a slot with it.
-        self.stand_in: Callable[[Mapping[str, Any]], Project] | None = None
 
     async def project(self, answers: Mapping[str, Any]) -> Project:
         key = json.dumps(answers, sort_keys=True)
@@ -96,23 +95,21 @@ class Renderer:
         return result
 
     def _start(self, answers: dict[str, Any]) -> asyncio.Future[Project]:
-        loop = asyncio.get_running_loop()
         self.active += 1
-        if self.stand_in is None:
-            if self._pool is None:
-                self._pool = ProcessPoolExecutor(
-                    max_workers=self.limit,
-                    mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_worker_init,
-                )
-            future = loop.run_in_executor(
-                self._pool,
-                partial(project.render, answers, self.config, self.version, self.scratch),
-            )
-        else:
-            future = loop.run_in_executor(None, self.stand_in, answers)
+        future = self._submit(answers)
         future.add_done_callback(self._finished)
         return future
+
+    def _submit(self, answers: dict[str, Any]) -> asyncio.Future[Project]:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.limit,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_worker_init,
+            )
+        return asyncio.get_running_loop().run_in_executor(
+            self._pool, partial(project.render, answers, self.config, self.version, self.scratch)
+        )
 
     def _finished(self, future: asyncio.Future[Project]) -> None:
         self.active -= 1
@@ -235,7 +232,7 @@ def create_app(
     async def command(request: Request) -> Response:
         given, rendered = await render(request)
         argv = project.command(given, rendered)
-        return JSONResponse({"command": project.shell_line(argv), "argv": argv})
+        return JSONResponse({"command": shlex.join(argv), "argv": argv})
 
     async def healthz(request: Request) -> Response:
         return JSONResponse({"status": "ok"})

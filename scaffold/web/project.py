@@ -12,7 +12,6 @@ import io
 import json
 import os
 import re
-import shlex
 import stat
 import tempfile
 import time
@@ -185,10 +184,6 @@ def _data_value(value: object) -> str:
         # A JSON string is a YAML double-quoted scalar: `description="yes"` stays text.
         return json.dumps(text)
     return text
-
-
-def shell_line(argv: list[str]) -> str:
-    return shlex.join(argv)
 
 
 def metadata(

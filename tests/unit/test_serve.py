@@ -237,7 +237,9 @@ def test_unknown_routes_and_methods_are_json_errors(server: Any) -> None:
     refused(call(server, "POST", "/api/v1/preview"), 405, None)
 
 
-def test_renders_beyond_the_limit_get_503_with_retry_after(server: Any) -> None:
+def test_renders_beyond_the_limit_get_503_with_retry_after(
+    server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     renderer = server.state.renderer
     release = threading.Event()
     fake = project.Project(answers={"project_slug": "held"}, files=())
@@ -259,11 +261,13 @@ def test_renders_beyond_the_limit_get_503_with_retry_after(server: Any) -> None:
             release.set()
             return list(await asyncio.gather(*first)), beyond
 
-    renderer.stand_in = held
-    try:
-        held_responses, beyond = asyncio.run(crowd())
-    finally:
-        renderer.stand_in = None
+    # Renders that hold their slot until released, in threads of this process.
+    monkeypatch.setattr(
+        renderer,
+        "_submit",
+        lambda answers: asyncio.get_running_loop().run_in_executor(None, held, answers),
+    )
+    held_responses, beyond = asyncio.run(crowd())
     assert [r.status_code for r in held_responses] == [200] * renderer.limit
     refused(beyond, 503, None)
     assert beyond.headers["retry-after"].isdigit()
