@@ -301,6 +301,8 @@ def unknown_id_like(known: object) -> str:
 def check_item_not_found(svc: Service, known_id: object) -> None:
     resp = svc.get(f"{ITEMS}/{unknown_id_like(known_id)}")
     assert_error(resp, 404, "not_found")
+    # No id holds NUL, which PostgreSQL text cannot store: still a 404, not a failed query.
+    assert_error(svc.get(f"{ITEMS}/no%00id"), 404, "not_found")
 
 
 def check_malformed_json(svc: Service) -> None:
