@@ -301,7 +301,10 @@ def unknown_id_like(known: object) -> str:
 def check_item_not_found(svc: Service, known_id: object) -> None:
     resp = svc.get(f"{ITEMS}/{unknown_id_like(known_id)}")
     assert_error(resp, 404, "not_found")
-    # No id holds NUL, which PostgreSQL text cannot store: still a 404, not a failed query.
+
+
+def check_id_holding_nul_not_found(svc: Service) -> None:
+    """No id holds NUL, which PostgreSQL text cannot store: a 404, not a failed query."""
     assert_error(svc.get(f"{ITEMS}/no%00id"), 404, "not_found")
 
 

@@ -64,6 +64,11 @@ def test_unknown_item_is_404(service: Service, item: dict[str, object]) -> None:
         checks.check_item_not_found(service, item["id"])
 
 
+def test_id_holding_nul_is_404(service: Service) -> None:
+    # Not observed: routers log the path decoded or as sent, and both are fine here.
+    checks.check_id_holding_nul_not_found(service)
+
+
 def test_malformed_json_is_400(service: Service) -> None:
     with observed(service):
         checks.check_malformed_json(service)
