@@ -99,6 +99,36 @@ def test_adding_postgres_and_redis_keeps_the_owners_edits(template: Path, tmp_pa
     assert (project / "internal/platform/redis/redis.go").is_file()
 
 
+def test_a_python_service_gains_postgres_and_redis_and_keeps_its_edits(
+    template: Path, tmp_path: Path
+) -> None:
+    project = render(
+        template, tmp_path / "orders-api", stack="python-fastapi", database="none", cache="none"
+    )
+    package = project / "src/orders_api"
+    handlers = package / "items/handlers.py"
+    owned = '    response.headers["Location"] = f"/v1/items/{item.id}"  # the owner\'s edit\n'
+    handlers.write_text(
+        handlers.read_text().replace(
+            '    response.headers["Location"] = f"/v1/items/{item.id}"\n', owned
+        )
+    )
+    assert owned in handlers.read_text()
+    commit(project, "owner edits")
+
+    updated = update_project(project, data={"database": "postgres", "cache": "redis"})
+
+    assert (updated.current, updated.conflicts) == ("v1.1.0", [])
+    assert (package / "platform/postgres.py").is_file()
+    assert (package / "platform/redis.py").is_file()
+    assert (package / "migrations/versions/0001_create_items.py").is_file()
+    assert '"redis' in (project / "pyproject.toml").read_text()
+    assert owned in handlers.read_text()
+    assert_renders_like_new(project, template, tmp_path, "src/orders_api/items/handlers.py")
+    commit(project, "postgres and redis")
+    assert check_project(project).status == "up-to-date"
+
+
 def test_ci_moves_from_github_to_gitlab_at_the_same_version(template: Path, tmp_path: Path) -> None:
     project = render(template, tmp_path / "svc", stack="python-fastapi", ci="github")
 
