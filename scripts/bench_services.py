@@ -54,6 +54,22 @@ from scaffold.render import new_project  # noqa: E402
 
 SLUG = "orders-api"
 
+# The service's http.Server settings (cmd/<slug>/serve.go, default REQUEST_TIMEOUT), so
+# that the ratio prices the skeleton's middleware, not the timeouts both must have.
+GO_SERVE = """
+func serve(h http.Handler) {
+\tsrv := &http.Server{
+\t\tAddr:              "127.0.0.1:" + os.Getenv("PORT"),
+\t\tHandler:           h,
+\t\tReadHeaderTimeout: 5 * time.Second,
+\t\tReadTimeout:       15 * time.Second,
+\t\tWriteTimeout:      10 * time.Second,
+\t\tIdleTimeout:       60 * time.Second,
+\t}
+\t_ = srv.ListenAndServe()
+}
+"""
+
 GO_BARE = {
     "stdlib": """package main
 
@@ -61,6 +77,7 @@ import (
 \t"encoding/json"
 \t"net/http"
 \t"os"
+\t"time"
 )
 
 func main() {
@@ -69,15 +86,17 @@ func main() {
 \t\tw.Header().Set("Content-Type", "application/json")
 \t\t_ = json.NewEncoder(w).Encode(map[string]string{"status": "ok"})
 \t})
-\t_ = http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), mux)
+\tserve(mux)
 }
-""",
+"""
+    + GO_SERVE,
     "chi": """package main
 
 import (
 \t"encoding/json"
 \t"net/http"
 \t"os"
+\t"time"
 
 \t"github.com/go-chi/chi/v5"
 )
@@ -88,14 +107,16 @@ func main() {
 \t\tw.Header().Set("Content-Type", "application/json")
 \t\t_ = json.NewEncoder(w).Encode(map[string]string{"status": "ok"})
 \t})
-\t_ = http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), r)
+\tserve(r)
 }
-""",
+"""
+    + GO_SERVE,
     "gin": """package main
 
 import (
 \t"net/http"
 \t"os"
+\t"time"
 
 \t"github.com/gin-gonic/gin"
 )
@@ -104,14 +125,16 @@ func main() {
 \tgin.SetMode(gin.ReleaseMode)
 \tr := gin.New()
 \tr.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
-\t_ = http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), r)
+\tserve(r)
 }
-""",
+"""
+    + GO_SERVE,
     "echo": """package main
 
 import (
 \t"net/http"
 \t"os"
+\t"time"
 
 \t"github.com/labstack/echo/v5"
 )
@@ -121,9 +144,10 @@ func main() {
 \te.GET("/healthz", func(c *echo.Context) error {
 \t\treturn c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 \t})
-\t_ = http.ListenAndServe("127.0.0.1:"+os.Getenv("PORT"), e)
+\tserve(e)
 }
-""",
+"""
+    + GO_SERVE,
 }
 
 PYTHON_BARE = """import os

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestFail(t *testing.T) {
@@ -152,5 +153,35 @@ func TestDecodeTooLarge(t *testing.T) {
 	}
 	if apiErr, ok := errors.AsType[*Error](Decode(r, &in)); !ok || apiErr.Status != http.StatusRequestEntityTooLarge {
 		t.Errorf("Decode of an oversized body = %v, want a 413 *Error", apiErr)
+	}
+}
+
+func TestLogRequest(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	level := new(slog.LevelVar)
+	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: level}))
+	ctx := WithRequestID(t.Context(), "req-1")
+
+	LogRequest(ctx, logger, http.MethodPost, "/v1/items", http.StatusCreated, 1500*time.Microsecond)
+	var line map[string]any
+	if err := json.Unmarshal(logs.Bytes(), &line); err != nil {
+		t.Fatalf("access line %q is not JSON: %v", logs.String(), err)
+	}
+	want := map[string]any{
+		"level": "INFO", "msg": "request", "request_id": "req-1", "method": "POST",
+		"path": "/v1/items", "status": float64(201), "duration_ms": 1.5,
+	}
+	for key, value := range want {
+		if line[key] != value {
+			t.Errorf("%s = %v, want %v", key, line[key], value)
+		}
+	}
+
+	logs.Reset()
+	level.Set(slog.LevelWarn)
+	LogRequest(ctx, logger, http.MethodGet, "/healthz", http.StatusOK, time.Millisecond)
+	if logs.Len() != 0 {
+		t.Errorf("LOG_LEVEL=warn wrote an access line: %s", logs.String())
 	}
 }
