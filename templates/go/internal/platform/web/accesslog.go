@@ -8,10 +8,9 @@ import (
 
 // LogRequest writes the one access line of a request.
 //
-// It hands the record to the handler itself instead of calling
-// logger.LogAttrs, which walks the stack on every call to find its caller
-// for the source field. The access line has no source field, and on a
-// cheap request that walk was the largest single cost of the skeleton.
+// It hands the record to the handler itself rather than calling
+// logger.LogAttrs, which walks the stack on every call to find the source
+// position that this line never shows.
 func LogRequest(ctx context.Context, logger *slog.Logger, method, path string, status int, elapsed time.Duration) {
 	handler := logger.Handler()
 	if !handler.Enabled(ctx, slog.LevelInfo) {
