@@ -16,6 +16,10 @@ import (
 // before the response. Nobody reads the response; the access log does.
 const statusClientClosedRequest = 499
 
+// RequestIDHeader is X-Request-ID as net/http spells header names, so that
+// reading and setting it on every request need not convert it first.
+const RequestIDHeader = "X-Request-Id"
+
 type ctxKey struct{}
 
 // WithRequestID returns a copy of ctx that carries the request ID.

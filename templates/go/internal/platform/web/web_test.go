@@ -10,6 +10,7 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -183,5 +184,21 @@ func TestLogRequest(t *testing.T) {
 	LogRequest(ctx, logger, http.MethodGet, "/healthz", http.StatusOK, time.Millisecond)
 	if logs.Len() != 0 {
 		t.Errorf("LOG_LEVEL=warn wrote an access line: %s", logs.String())
+	}
+}
+
+func TestNewRequestID(t *testing.T) {
+	t.Parallel()
+	valid := regexp.MustCompile(`^[A-Z2-7]{26}$`)
+	seen := make(map[string]bool)
+	for range 1000 {
+		id := NewRequestID()
+		if !valid.MatchString(id) {
+			t.Fatalf("NewRequestID() = %q, want 26 base32 characters", id)
+		}
+		if seen[id] {
+			t.Fatalf("NewRequestID() repeated %q", id)
+		}
+		seen[id] = true
 	}
 }
