@@ -99,14 +99,14 @@ GO_MUTATIONS = (
     Mutation(
         "healthz-answers-500",
         "internal/server/health.go",
-        r'http\.StatusOK(, map\[string\]string\{"status": "ok"\})',
+        r"http\.StatusOK(, alive\))",
         r"http.StatusInternalServerError\1",
         _on_service(checks.check_healthz),
     ),
     Mutation(
         "request-id-not-echoed",
         "internal/server/middleware.go",
-        r'^\s*w\.Header\(\)\.Set\("X-Request-ID", id\)\n',
+        r"^\s*w\.Header\(\)\.Set\(web\.RequestIDHeader, id\)\n",
         "",
         _on_service(checks.check_request_id_echoed),
     ),
@@ -134,8 +134,8 @@ GO_MUTATIONS = (
     Mutation(
         "access-line-status-always-200",
         "internal/server/middleware.go",
-        r'slog\.Int\("status", rec\.status\)',
-        'slog.Int("status", http.StatusOK)',
+        r"(web\.LogRequest\(ctx, logger, r\.Method, r\.URL\.Path, )rec\.status,",
+        r"\1http.StatusOK,",
         _access_line_of_404,
     ),
     Mutation(
