@@ -265,7 +265,8 @@ def build_plan(stack: str, framework: str, project: Path) -> tuple[Build, str]:
         ), GO_BARE[framework]
     if stack == "python-fastapi":
         return Build(
-            steps=(("uv", "sync", "--locked", "--no-dev"),),
+            # As the Dockerfile installs it: byte-compiled, the project not editable.
+            steps=(("uv", "sync", "--locked", "--no-dev", "--no-editable", "--compile-bytecode"),),
             service=(f".venv/bin/{SLUG}",),
             bare=(".venv/bin/python", "bare.py"),
             bare_file="bare.py",
