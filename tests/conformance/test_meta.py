@@ -182,7 +182,7 @@ PYTHON_MUTATIONS = (
     Mutation(
         "request-id-not-echoed",
         f"{PY}/server/middleware.py",
-        r'MutableHeaders\(scope=message\)\["X-Request-ID"\] = request_id$',
+        r'message\["headers"\] = \[\*message\.get\("headers", \(\)\), header\]$',
         "pass",
         _on_service(checks.check_request_id_echoed),
     ),

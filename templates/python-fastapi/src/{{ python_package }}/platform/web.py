@@ -1,7 +1,6 @@
 """HTTP plumbing that every module shares: the API's errors, their JSON envelope, request
 ids, JSON integers and text."""
 
-import base64
 import secrets
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -46,8 +45,10 @@ JsonText = Annotated[str, AfterValidator(_unicode)]
 
 
 def new_id() -> str:
-    """A random id: 128 bits as 26 base32 characters, for items, orders and requests."""
-    return base64.b32encode(secrets.token_bytes(16)).decode().rstrip("=")
+    """A random id: 128 bits as 32 hex digits, for items, orders and requests."""
+    # Not base32: the standard library encodes that in Python, five times slower than
+    # the rest of a request id's work.
+    return secrets.token_hex(16)
 
 
 class ApiError(HTTPException):
