@@ -7,8 +7,9 @@ bare hello-world of the same framework is built from the same project (the same 
 dependencies, build flags and server settings). wrk (installed from Debian's packages
 when missing) loads `GET /healthz` on the service and on the bare app in alternation,
 then a cached `GET /v1/items/{id}` on the service. Prints requests per second, p50 and
-p99 latency, the service's ratio to bare (the median of the rounds), the time from start
-to ready, and resident memory idle and at its peak.
+p99 latency, the service's ratio to bare (the median of the rounds), the server's CPU time
+per request beside the bare app's (steadier than rps where wrk shares the cores), the time
+from start to ready, and resident memory idle and at its peak.
 
 Serverless projects (same database and cache) are measured through their Lambda adapter:
 cold init, from process start to the first API Gateway event (`GET /healthz`) answered,
@@ -327,6 +328,12 @@ class Process:
         match = re.search(rf"^{field}:\s+(\d+) kB", status, re.MULTILINE)
         return int(match.group(1)) / 1024 if match else float("nan")
 
+    def cpu_seconds(self) -> float:
+        """User and system time of the server so far, all its threads."""
+        stat = Path(f"/proc/{self.popen.pid}/stat").read_text()
+        utime, stime = stat.rsplit(")", 1)[1].split()[11:13]
+        return (int(utime) + int(stime)) / os.sysconf("SC_CLK_TCK")
+
 
 @contextmanager
 def started(argv: tuple[str, ...], cwd: Path, env: dict[str, str], ready: str) -> Iterator[Process]:
@@ -366,19 +373,26 @@ class Load:
     rps: float
     p50_ms: float
     p99_ms: float
+    # The server's CPU time per request: unlike rps, it does not depend on how the
+    # machine's cores were shared between the server and wrk.
+    cpu_us: float
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-def wrk(url: str, seconds: int, connections: int) -> Load:
+def wrk(server: Process, path: str, seconds: int, connections: int) -> Load:
+    url = f"http://127.0.0.1:{server.port}{path}"
+    cpu_before = server.cpu_seconds()
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
+    cpu = server.cpu_seconds() - cpu_before
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
 
     def percentile(p: str) -> float:
         value, unit = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)$", out, re.MULTILINE).groups()  # type: ignore[union-attr]
@@ -386,7 +400,7 @@ def wrk(url: str, seconds: int, connections: int) -> Load:
 
     if re.search(r"Non-2xx or 3xx responses", out):
         raise SystemExit(f"{url} answered errors under load:\n{out}")
-    return Load(rps, percentile("50"), percentile("99"))
+    return Load(rps, percentile("50"), percentile("99"), cpu / requests * 1e6)
 
 
 def ensure_wrk() -> None:
@@ -444,22 +458,24 @@ def bench(
             item = json.load(created)["id"]
         rounds: list[tuple[Load, Load]] = []
         for _ in range(args.rounds):
-            ours = wrk(f"http://127.0.0.1:{service.port}/healthz", args.seconds, args.connections)
-            theirs = wrk(f"http://127.0.0.1:{bare.port}/healthz", args.seconds, args.connections)
+            ours = wrk(service, "/healthz", args.seconds, args.connections)
+            theirs = wrk(bare, "/healthz", args.seconds, args.connections)
             rounds.append((ours, theirs))
-        items = wrk(
-            f"http://127.0.0.1:{service.port}/v1/items/{item}", args.seconds, args.connections
-        )
+        items = wrk(service, f"/v1/items/{item}", args.seconds, args.connections)
         peak = service.rss_mib("VmHWM")
         ready_ms = service.ready_ms
     ratios = [ours.rps / theirs.rps for ours, theirs in rounds]
     median = rounds[ratios.index(statistics.median_low(ratios))]
+    cpu_ratios = [theirs.cpu_us / ours.cpu_us for ours, theirs in rounds]
     return {
         "service": f"{stack}/{framework}",
         "architecture": architecture,
         "healthz_rps": median[0].rps,
         "bare_rps": median[1].rps,
         "ratio": statistics.median_low(ratios),
+        "cpu_us": median[0].cpu_us,
+        "bare_cpu_us": median[1].cpu_us,
+        "cpu_ratio": statistics.median_low(cpu_ratios),
         "p50_ms": median[0].p50_ms,
         "p99_ms": median[0].p99_ms,
         "bare_p99_ms": median[1].p99_ms,
@@ -587,7 +603,7 @@ class _RuntimeHandler(BaseHTTPRequestHandler):
 
 def healthz_event(project: Path) -> dict[str, Any]:
     sample = next(project.glob("*/apigw-http-event.json"))
-    event = json.loads(sample.read_text())
+    event: dict[str, Any] = json.loads(sample.read_text())
     event.update(rawPath="/healthz", body=None, isBase64Encoded=False)
     event["headers"].pop("content-length", None)
     event["requestContext"]["http"].update(method="GET", path="/healthz")
@@ -661,6 +677,9 @@ COLUMNS = (
     ("healthz_rps", "/healthz rps", "{:,.0f}"),
     ("bare_rps", "bare rps", "{:,.0f}"),
     ("ratio", "ratio", "{:.2f}x"),
+    ("cpu_us", "CPU us/request", "{:.1f}"),
+    ("bare_cpu_us", "bare CPU us/request", "{:.1f}"),
+    ("cpu_ratio", "CPU ratio", "{:.2f}x"),
     ("p50_ms", "p50 ms", "{:.2f}"),
     ("p99_ms", "p99 ms", "{:.2f}"),
     ("bare_p99_ms", "bare p99 ms", "{:.2f}"),
