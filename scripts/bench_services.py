@@ -209,7 +209,14 @@ await app.listen(Number(process.env.PORT), "127.0.0.1");
 }
 
 RUST_BARE = {
-    "axum": """use axum::{Json, Router, routing::get};
+    "axum": """use std::time::Duration;
+
+use axum::{Json, Router, routing::get};
+use hyper::server::conn::http1;
+use hyper_util::{
+    rt::{TokioIo, TokioTimer},
+    service::TowerToHyperService,
+};
 
 #[tokio::main]
 async fn main() {
@@ -221,7 +228,16 @@ async fn main() {
     let listener = tokio::net::TcpListener::bind(format!("127.0.0.1:{port}"))
         .await
         .expect("bind");
-    axum::serve(listener, app).await.expect("serve");
+    // The service's connections: HTTP/1 with a deadline on reading each request's head.
+    let mut connection = http1::Builder::new();
+    connection
+        .timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(30));
+    loop {
+        let (stream, _) = listener.accept().await.expect("accept");
+        let service = TowerToHyperService::new(app.clone());
+        tokio::spawn(connection.serve_connection(TokioIo::new(stream), service));
+    }
 }
 """,
     "actix": """use actix_web::{App, HttpResponse, HttpServer, web};
