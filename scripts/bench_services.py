@@ -15,7 +15,8 @@ Serverless projects (same database and cache) are measured through their Lambda 
 cold init, from process start to the first API Gateway event (`GET /healthz`) answered,
 and the median time of the warm events after it. Go and Rust binaries talk to a local
 implementation of Lambda's runtime API, as on Lambda; the Python and Node handlers are
-called in-process by a driver on the project's own interpreter. It asserts nothing.
+called in-process by a driver on the project's own interpreter, the Node one from the
+function package that `sam build` deploys (the Makefile's bundle). It asserts nothing.
 
     python scripts/bench_services.py [--only go-gin,rust-axum] [--arch monolith]
                                      [--seconds 5] [--rounds 3] [--connections 50]
@@ -534,7 +535,7 @@ print(json.dumps({{"first": first, "warm_ms": statistics.median(times)}}))
 
 NODE_DRIVER = """
 const [event, warm] = [JSON.parse(process.argv[1]), Number(process.argv[2])];
-const { handler } = await import(`${process.cwd()}/dist/lambda.js`);
+const { handler } = await import(`${process.cwd()}/dist/lambda.mjs`);
 const context = {
   awsRequestId: "bench",
   functionName: "bench",
@@ -632,13 +633,18 @@ def bench_serverless(
     event = healthz_event(project)
     if stack in ("go", "rust"):
         return _through_runtime_api(stack, project, env, event, warm)
+    cwd = project
     if stack == "python-fastapi":
         package = next(project.glob("src/*/lambda_handler.py")).parent.name
         argv = [".venv/bin/python", "-c", PYTHON_DRIVER.format(package=package)]
     else:
+        # What Lambda runs: the function package alone, from its root.
+        cwd = project.parent / "function"
+        cwd.mkdir(exist_ok=True)
+        _run(("make", "build-ApiFunction", f"ARTIFACTS_DIR={cwd}"), project, env)
         argv = ["node", "--input-type=module", "-e", NODE_DRIVER]
     begun = time.time()
-    out = _run((*argv, json.dumps(event), str(warm)), project, env)
+    out = _run((*argv, json.dumps(event), str(warm)), cwd, env)
     # The service logs to stdout too: the driver's line is the one with its fields.
     measured = next(json.loads(line) for line in out.splitlines() if '"warm_ms"' in line)
     return {"cold_ms": (measured["first"] - begun) * 1000, "warm_ms": measured["warm_ms"]}

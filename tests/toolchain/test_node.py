@@ -5,17 +5,22 @@ and CI run on it: the frozen install (`npm ci` on the package-lock.json of the r
 then `make lint build` (ESLint with typescript-eslint's type-checked rules, Prettier and
 `tsc --strict` with zero findings, and the compiled service), `make test` (node:test
 against real PostgreSQL and Redis, where no test may skip and the integration tests must
-pass), and `make fmt`, which must leave the rendered tree unchanged. Every render shares
-npm's cache, so each package is downloaded once per machine.
+pass), and `make fmt`, which must leave the rendered tree unchanged. A serverless project's
+function package, as `sam build` makes it (`make build-ApiFunction`), must be one bundled
+file and the API document, and serve API Gateway events on its own, as on Lambda. Every
+render shares npm's cache, so each package is downloaded once per machine.
 """
 
 from __future__ import annotations
 
+import copy
+import json
 import os
 import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from commands import commit_rendered, run
@@ -62,6 +67,41 @@ ARCHITECTURE_TESTS = {
 }
 # The service's own settings: a value in the caller's environment must not leak in.
 SERVICE_ENV = ("PORT", "LOG_LEVEL", "DATABASE_URL", "REDIS_URL", "REQUEST_TIMEOUT")
+
+# As Lambda's Node runtime does: import the handler from the function package's root, and
+# call it with each event. The connections it opens outlive the events, so it exits.
+INVOKE = """
+import { writeFileSync } from "node:fs";
+const [events, answers] = process.argv.slice(1);
+const { handler } = await import(`${process.cwd()}/dist/lambda.mjs`);
+const context = { awsRequestId: "test", getRemainingTimeInMillis: () => 10000 };
+const answered = [];
+for (const event of JSON.parse(events)) answered.push(await handler(event, context));
+writeFileSync(answers, JSON.stringify(answered));
+process.exit(0);
+"""
+
+
+def get_event(sample: dict[str, Any], path: str) -> dict[str, Any]:
+    """The sample API Gateway event, turned into a GET of ``path``."""
+    event = copy.deepcopy(sample)
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["requestContext"]["http"]["method"] = "GET"
+    event.pop("body", None)
+    for header in ("content-length", "content-type"):
+        event["headers"].pop(header, None)
+    return event
+
+
+def invoke_function(
+    function: Path, events: list[dict[str, Any]], env: dict[str, str]
+) -> list[dict[str, Any]]:
+    """The function package's answers to ``events``, in order."""
+    answers = function.parent / "answers.json"
+    argv = ["node", "--input-type=module", "-e", INVOKE, json.dumps(events), str(answers)]
+    run(argv, function, env)
+    result: list[dict[str, Any]] = json.loads(answers.read_text())
+    return result
 
 
 def junit_results(report: Path) -> tuple[set[str], list[str], list[str]]:
@@ -140,6 +180,24 @@ def test_node_project(
     for dependency in (database, cache):
         expected |= INTEGRATION_TESTS.get(dependency, set())
     assert expected <= passed, f"did not pass: {sorted(expected - passed)}"
+
+    if architecture == "serverless":
+        # What `sam build` deploys: the bundle and the API document, no node_modules. It
+        # answers from the package alone, through Postgres and Redis where the project has them.
+        function = tmp_path / "function"
+        function.mkdir()
+        run(["make", "build-ApiFunction", f"ARTIFACTS_DIR={function}"], project, env)
+        packaged = sorted(str(path.relative_to(function)) for path in function.rglob("*"))
+        assert packaged == ["api", "api/openapi.json", "dist", "dist/lambda.mjs"], packaged
+        run(["make", "migrate"], project, env)
+        sample = json.loads((project / "events" / "apigw-http-event.json").read_text())
+        events = [get_event(sample, "/healthz"), get_event(sample, "/openapi.json"), sample]
+        healthz, document, created = invoke_function(function, events, env)
+        assert (healthz["statusCode"], json.loads(healthz["body"])) == (200, {"status": "ok"})
+        assert document["statusCode"] == 200
+        assert document["body"] == (project / "api" / "openapi.json").read_text()
+        assert created["statusCode"] == 201, created
+        assert json.loads(created["body"])["name"] == "Widget"
 
     run(["make", "fmt"], project, env)
     status = run(["git", "status", "--porcelain"], project, env)

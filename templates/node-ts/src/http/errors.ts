@@ -1,6 +1,10 @@
 // The API's errors and their JSON envelope:
 // {"error": {"code", "message", "request_id", "fields"?}}.
-import { STATUS_CODES } from "node:http";
+
+// Node's reason phrases. Not through `import ... from "node:http"`: the ES
+// module namespace of node:http loads Node's WebSocket client with it
+// (nodejs/node#59686), tens of milliseconds of every Lambda cold start.
+const { STATUS_CODES } = process.getBuiltinModule("node:http");
 
 /** An error that knows how the API answers it. */
 export class ApiError extends Error {
