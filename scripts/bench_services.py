@@ -762,15 +762,14 @@ def main() -> None:
                 rows.append(
                     bench(stack, framework, architecture, Path(scratch), postgres, redis, args)
                 )
-    cores = os.cpu_count()
-    print(
-        f"wrk -t2 -c{args.connections} -d{args.seconds}s, {args.rounds} rounds alternating "
-        f"service and bare, median ratio; {cores} cores; "
-        f"{time.strftime('%Y-%m-%d')}"
-    )
-    print(table([row for row in rows if "ratio" in row], COLUMNS))
-    lambdas = [row for row in rows if "cold_ms" in row]
-    if lambdas:
+    print(f"{os.cpu_count()} cores; {time.strftime('%Y-%m-%d')}")
+    if services := [row for row in rows if "ratio" in row]:
+        print(
+            f"wrk -t2 -c{args.connections} -d{args.seconds}s, {args.rounds} rounds alternating "
+            "service and bare, median ratio"
+        )
+        print(table(services, COLUMNS))
+    if lambdas := [row for row in rows if "cold_ms" in row]:
         print()
         print(table(lambdas, SERVERLESS_COLUMNS))
 
