@@ -19,7 +19,7 @@ MINIMUM_MAJOR = 26
 @functools.cache
 def node_bin_dir() -> str | None:
     """The directory of a Node 26+ `node` ($NODE_HOME/bin first, then PATH); None if none."""
-    candidates = []
+    candidates: list[str | None] = []
     if home := os.environ.get("NODE_HOME"):
         candidates.append(str(Path(home) / "bin" / "node"))
     candidates.append(shutil.which("node"))
