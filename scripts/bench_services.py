@@ -13,10 +13,11 @@ from start to ready, and resident memory idle and at its peak.
 
 Serverless projects (same database and cache) are measured through their Lambda adapter:
 cold init, from process start to the first API Gateway event (`GET /healthz`) answered,
-and the median time of the warm events after it. Go and Rust binaries talk to a local
-implementation of Lambda's runtime API, as on Lambda; the Python and Node handlers are
-called in-process by a driver on the project's own interpreter, the Node one from the
-function package that `sam build` deploys (the Makefile's bundle). It asserts nothing.
+and the median time of the warm events after it, each the median over a fresh process
+per round. Go and Rust binaries talk to a local implementation of Lambda's runtime API,
+as on Lambda; the Python and Node handlers are called in-process by a driver on the
+project's own interpreter, the Node one from the function package that `sam build`
+deploys (the Makefile's bundle). It asserts nothing.
 
     python scripts/bench_services.py [--only go-gin,rust-axum] [--arch monolith]
                                      [--seconds 5] [--rounds 3] [--connections 50]
@@ -459,7 +460,7 @@ def bench(
     }
     _run((*plan.service, "migrate"), project, env)
     if architecture == "serverless":
-        measured = bench_serverless(stack, framework, project, env, args.warm_events)
+        measured = bench_serverless(stack, framework, project, env, args.warm_events, args.rounds)
         return {"service": f"{stack}/{framework}", **measured}
     with (
         started(plan.service, project, env, "/readyz") as service,
@@ -628,21 +629,31 @@ def healthz_event(project: Path) -> dict[str, Any]:
 
 
 def bench_serverless(
-    stack: str, framework: str, project: Path, env: dict[str, str], warm: int
+    stack: str, framework: str, project: Path, env: dict[str, str], warm: int, rounds: int
 ) -> dict[str, object]:
+    """The median over ``rounds`` fresh processes: one cold start tells little on a
+    machine whose other work can add a third to it."""
     event = healthz_event(project)
     if stack in ("go", "rust"):
-        return _through_runtime_api(stack, project, env, event, warm)
-    cwd = project
-    if stack == "python-fastapi":
-        package = next(project.glob("src/*/lambda_handler.py")).parent.name
-        argv = [".venv/bin/python", "-c", PYTHON_DRIVER.format(package=package)]
+        runs = [_through_runtime_api(stack, project, env, event, warm) for _ in range(rounds)]
     else:
-        # What Lambda runs: the function package alone, from its root.
-        cwd = project.parent / "function"
-        cwd.mkdir(exist_ok=True)
-        _run(("make", "build-ApiFunction", f"ARTIFACTS_DIR={cwd}"), project, env)
-        argv = ["node", "--input-type=module", "-e", NODE_DRIVER]
+        cwd = project
+        if stack == "python-fastapi":
+            package = next(project.glob("src/*/lambda_handler.py")).parent.name
+            argv = [".venv/bin/python", "-c", PYTHON_DRIVER.format(package=package)]
+        else:
+            # What Lambda runs: the function package alone, from its root.
+            cwd = project.parent / "function"
+            cwd.mkdir(exist_ok=True)
+            _run(("make", "build-ApiFunction", f"ARTIFACTS_DIR={cwd}"), project, env)
+            argv = ["node", "--input-type=module", "-e", NODE_DRIVER]
+        runs = [_in_process(argv, cwd, env, event, warm) for _ in range(rounds)]
+    return {key: statistics.median(run[key] for run in runs) for key in ("cold_ms", "warm_ms")}
+
+
+def _in_process(
+    argv: list[str], cwd: Path, env: dict[str, str], event: dict[str, Any], warm: int
+) -> dict[str, float]:
     begun = time.time()
     out = _run((*argv, json.dumps(event), str(warm)), cwd, env)
     # The service logs to stdout too: the driver's line is the one with its fields.
@@ -652,7 +663,7 @@ def bench_serverless(
 
 def _through_runtime_api(
     stack: str, project: Path, env: dict[str, str], event: dict[str, Any], warm: int
-) -> dict[str, object]:
+) -> dict[str, float]:
     binary = "bin/service" if stack == "go" else str(_cargo_target() / "release" / SLUG)
     api = RuntimeApi()
     threading.Thread(target=api.serve_forever, daemon=True).start()

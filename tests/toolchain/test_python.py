@@ -52,7 +52,10 @@ INTEGRATION_TESTS = {
 }
 ARCHITECTURE_TESTS = {
     "microservice": {"test_metrics", "test_access_log_carries_the_callers_trace_id"},
-    "serverless": {"test_lambda_handler_serves_an_api_gateway_event"},
+    "serverless": {
+        "test_lambda_handler_serves_an_api_gateway_event",
+        "test_liveness_events_open_no_connections",
+    },
 }
 # The service's own settings: a value in the caller's environment must not leak in.
 SERVICE_ENV = ("PORT", "LOG_LEVEL", "DATABASE_URL", "REDIS_URL", "REQUEST_TIMEOUT")
