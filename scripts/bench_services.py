@@ -13,14 +13,15 @@ from start to ready, and resident memory idle and at its peak.
 
 Serverless projects (same database and cache) are measured through their Lambda adapter:
 cold init, from process start to the first API Gateway event (`GET /healthz`) answered,
-and the median time of the warm events after it, each the median over a fresh process
-per round. Go and Rust binaries talk to a local implementation of Lambda's runtime API,
-as on Lambda; the Python and Node handlers are called in-process by a driver on the
-project's own interpreter, the Node one from the function package that `sam build`
-deploys (the Makefile's bundle). It asserts nothing.
+and the median time of the warm events after it, each the median of --cold-starts fresh
+processes (one cold start alone varies by tens of percent). Go and Rust binaries talk to a local
+implementation of Lambda's runtime API, as on Lambda; the Python and Node handlers are
+called in-process by a driver on the project's own interpreter, the Node one from the
+function package that `sam build` deploys (the Makefile's bundle). It asserts nothing.
 
     python scripts/bench_services.py [--only go-gin,rust-axum] [--arch monolith]
                                      [--seconds 5] [--rounds 3] [--connections 50]
+                                     [--cold-starts 7]
 """
 
 from __future__ import annotations
@@ -460,7 +461,9 @@ def bench(
     }
     _run((*plan.service, "migrate"), project, env)
     if architecture == "serverless":
-        measured = bench_serverless(stack, framework, project, env, args.warm_events, args.rounds)
+        measured = bench_serverless(
+            stack, framework, project, env, args.warm_events, args.cold_starts
+        )
         return {"service": f"{stack}/{framework}", **measured}
     with (
         started(plan.service, project, env, "/readyz") as service,
@@ -535,8 +538,14 @@ print(json.dumps({{"first": first, "warm_ms": statistics.median(times)}}))
 """
 
 NODE_DRIVER = """
-const [event, warm] = [JSON.parse(process.argv[1]), Number(process.argv[2])];
-const { handler } = await import(`${process.cwd()}/dist/lambda.mjs`);
+import { createRequire } from "node:module";
+const [bundle, event, warm] = [
+  `${process.cwd()}/${process.argv[1]}`, JSON.parse(process.argv[2]), Number(process.argv[3]),
+];
+// As Lambda's runtime loads the bundle: require() for CommonJS, import() for an ES module.
+const { handler } = bundle.endsWith(".cjs")
+  ? createRequire(import.meta.url)(bundle)
+  : await import(bundle);
 const context = {
   awsRequestId: "bench",
   functionName: "bench",
@@ -629,13 +638,14 @@ def healthz_event(project: Path) -> dict[str, Any]:
 
 
 def bench_serverless(
-    stack: str, framework: str, project: Path, env: dict[str, str], warm: int, rounds: int
+    stack: str, framework: str, project: Path, env: dict[str, str], warm: int, starts: int
 ) -> dict[str, object]:
-    """The median over ``rounds`` fresh processes: one cold start tells little on a
-    machine whose other work can add a third to it."""
+    """The median cold init and warm event time of ``starts`` fresh processes: one cold start
+    varies by tens of percent on a shared machine."""
     event = healthz_event(project)
+    runs: list[dict[str, float]] = []
     if stack in ("go", "rust"):
-        runs = [_through_runtime_api(stack, project, env, event, warm) for _ in range(rounds)]
+        runs = [_through_runtime_api(stack, project, env, event, warm) for _ in range(starts)]
     else:
         cwd = project
         if stack == "python-fastapi":
@@ -646,19 +656,20 @@ def bench_serverless(
             cwd = project.parent / "function"
             cwd.mkdir(exist_ok=True)
             _run(("make", "build-ApiFunction", f"ARTIFACTS_DIR={cwd}"), project, env)
-            argv = ["node", "--input-type=module", "-e", NODE_DRIVER]
-        runs = [_in_process(argv, cwd, env, event, warm) for _ in range(rounds)]
-    return {key: statistics.median(run[key] for run in runs) for key in ("cold_ms", "warm_ms")}
-
-
-def _in_process(
-    argv: list[str], cwd: Path, env: dict[str, str], event: dict[str, Any], warm: int
-) -> dict[str, float]:
-    begun = time.time()
-    out = _run((*argv, json.dumps(event), str(warm)), cwd, env)
-    # The service logs to stdout too: the driver's line is the one with its fields.
-    measured = next(json.loads(line) for line in out.splitlines() if '"warm_ms"' in line)
-    return {"cold_ms": (measured["first"] - begun) * 1000, "warm_ms": measured["warm_ms"]}
+            bundle = next(cwd.glob("dist/lambda.*")).relative_to(cwd)
+            argv = ["node", "--input-type=module", "-e", NODE_DRIVER, str(bundle)]
+        for _ in range(starts):
+            begun = time.time()
+            out = _run((*argv, json.dumps(event), str(warm)), cwd, env)
+            # The service logs to stdout too: the driver's line is the one with its fields.
+            measured = next(json.loads(line) for line in out.splitlines() if '"warm_ms"' in line)
+            runs.append(
+                {"cold_ms": (measured["first"] - begun) * 1000, "warm_ms": measured["warm_ms"]}
+            )
+    return {
+        "cold_ms": statistics.median(run["cold_ms"] for run in runs),
+        "warm_ms": statistics.median(run["warm_ms"] for run in runs),
+    }
 
 
 def _through_runtime_api(
@@ -745,6 +756,7 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated stack-framework names, e.g. go-gin")
     parser.add_argument("--arch", action="append", choices=catalog.ARCHITECTURES)
     parser.add_argument("--warm-events", type=int, default=200)
+    parser.add_argument("--cold-starts", type=int, default=7)
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--connections", type=int, default=50)

@@ -68,12 +68,17 @@ ARCHITECTURE_TESTS = {
 # The service's own settings: a value in the caller's environment must not leak in.
 SERVICE_ENV = ("PORT", "LOG_LEVEL", "DATABASE_URL", "REDIS_URL", "REQUEST_TIMEOUT")
 
-# As Lambda's Node runtime does: import the handler from the function package's root, and
-# call it with each event. The connections it opens outlive the events, so it exits.
+# As Lambda's Node runtime does: load the handler from the function package's root (a
+# CommonJS bundle with require(), an ES module with import()), and call it with each event.
+# The connections it opens outlive the events, so it exits.
 INVOKE = """
 import { writeFileSync } from "node:fs";
-const [events, answers] = process.argv.slice(1);
-const { handler } = await import(`${process.cwd()}/dist/lambda.mjs`);
+import { createRequire } from "node:module";
+const [bundle, events, answers] = process.argv.slice(1);
+const path = `${process.cwd()}/${bundle}`;
+const { handler } = path.endsWith(".cjs")
+  ? createRequire(import.meta.url)(path)
+  : await import(path);
 const context = { awsRequestId: "test", getRemainingTimeInMillis: () => 10000 };
 const answered = [];
 for (const event of JSON.parse(events)) answered.push(await handler(event, context));
@@ -94,11 +99,11 @@ def get_event(sample: dict[str, Any], path: str) -> dict[str, Any]:
 
 
 def invoke_function(
-    function: Path, events: list[dict[str, Any]], env: dict[str, str]
+    function: Path, bundle: str, events: list[dict[str, Any]], env: dict[str, str]
 ) -> list[dict[str, Any]]:
-    """The function package's answers to ``events``, in order."""
+    """The answers of the function package's ``bundle`` to ``events``, in order."""
     answers = function.parent / "answers.json"
-    argv = ["node", "--input-type=module", "-e", INVOKE, json.dumps(events), str(answers)]
+    argv = ["node", "--input-type=module", "-e", INVOKE, bundle, json.dumps(events), str(answers)]
     run(argv, function, env)
     result: list[dict[str, Any]] = json.loads(answers.read_text())
     return result
@@ -188,11 +193,13 @@ def test_node_project(
         function.mkdir()
         run(["make", "build-ApiFunction", f"ARTIFACTS_DIR={function}"], project, env)
         packaged = sorted(str(path.relative_to(function)) for path in function.rglob("*"))
-        assert packaged == ["api", "api/openapi.json", "dist", "dist/lambda.mjs"], packaged
+        # Nest's is CommonJS (the Makefile says why), the others' an ES module.
+        bundle = "dist/lambda.cjs" if framework == "nestjs" else "dist/lambda.mjs"
+        assert packaged == ["api", "api/openapi.json", "dist", bundle], packaged
         run(["make", "migrate"], project, env)
         sample = json.loads((project / "events" / "apigw-http-event.json").read_text())
         events = [get_event(sample, "/healthz"), get_event(sample, "/openapi.json"), sample]
-        healthz, document, created = invoke_function(function, events, env)
+        healthz, document, created = invoke_function(function, bundle, events, env)
         assert (healthz["statusCode"], json.loads(healthz["body"])) == (200, {"status": "ok"})
         assert document["statusCode"] == 200
         assert document["body"] == (project / "api" / "openapi.json").read_text()
