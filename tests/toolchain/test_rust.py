@@ -59,7 +59,11 @@ INTEGRATION_TESTS = {
 }
 ARCHITECTURE_TESTS = {
     "monolith": {"orders", "memory_order_store"},
-    "microservice": {"metrics", "logs_carry_the_callers_trace_id"},
+    "microservice": {
+        "metrics",
+        "logs_carry_the_callers_trace_id",
+        "http::request::tests::probes_and_scrapes_make_no_opentelemetry_span",
+    },
     "serverless": {"handles_an_api_gateway_event"},
 }
 # The service's own settings: a value in the caller's environment must not leak in.
