@@ -70,9 +70,13 @@ ProjectArgument = Annotated[
 ]
 
 
-def _either(choices: Iterable[str]) -> str:
+def _alternatives(choices: Iterable[str]) -> str:
     *rest, last = choices
-    return f"{', '.join(rest)} or {last}." if rest else f"{last}."
+    return f"{', '.join(rest)} or {last}" if rest else last
+
+
+def _either(choices: Iterable[str]) -> str:
+    return f"{_alternatives(choices)}."
 
 
 def _parse_data(pairs: list[str], data_file: Path | None) -> dict[str, Any]:
@@ -116,7 +120,10 @@ def new(
     framework: Annotated[
         str | None,
         typer.Option(
-            help="; ".join(f"{s.name}: {_either(s.frameworks)}" for s in catalog.STACKS.values())
+            help="; ".join(
+                f"{s.name}: {_alternatives(s.frameworks)}" for s in catalog.STACKS.values()
+            )
+            + "."
         ),
     ] = None,
     arch: Annotated[str | None, typer.Option(help=_either(catalog.ARCHITECTURES))] = None,

@@ -632,9 +632,7 @@ def check_graceful_shutdown(
             # Logged while draining: a line still buffered at the exit would be lost.
             rid = in_flight[0].request_id if isinstance(in_flight[0], Response) else None
             if not access_lines(svc, rid or "", wait=2):
-                raise _fail(
-                    "access line of the request in flight at SIGTERM", "one", svc.output()
-                )
+                raise _fail("access line of the request in flight at SIGTERM", "one", svc.output())
     finally:
         if lock is not None:
             lock.release()
