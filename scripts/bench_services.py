@@ -14,10 +14,10 @@ from start to ready, and resident memory idle and at its peak.
 Serverless projects (same database and cache) are measured through their Lambda adapter:
 cold init, from process start to the first API Gateway event (`GET /healthz`) answered,
 and the median time of the warm events after it, each the median of --cold-starts fresh
-processes (one cold start alone varies by tens of percent). Go and Rust binaries talk to a local
-implementation of Lambda's runtime API, as on Lambda; the Python and Node handlers are
-called in-process by a driver on the project's own interpreter, the Node one from the
-function package that `sam build` deploys (the Makefile's bundle). It asserts nothing.
+processes. Go and Rust binaries talk to a local implementation of Lambda's runtime API, as
+on Lambda; the Python and Node handlers are called in-process by a driver on the
+project's own interpreter, the Node one from the function package that `sam build`
+deploys (the Makefile's bundle). It asserts nothing.
 
     python scripts/bench_services.py [--only go-gin,rust-axum] [--arch monolith]
                                      [--seconds 5] [--rounds 3] [--connections 50]
