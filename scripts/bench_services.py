@@ -50,7 +50,7 @@ from typing import Any
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO_ROOT), str(REPO_ROOT / "tests")]
 
-from nodes import node_bin_dir  # noqa: E402
+from nodes import LOAD_HANDLER, node_bin_dir  # noqa: E402
 from services import PostgresServer, RedisServer, free_port  # noqa: E402
 
 from scaffold import catalog  # noqa: E402
@@ -414,7 +414,8 @@ def wrk(server: Process, path: str, seconds: int, connections: int) -> Load:
     requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
 
     def percentile(p: str) -> float:
-        value, unit = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)$", out, re.MULTILINE).groups()  # type: ignore[union-attr]
+        found = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)$", out, re.MULTILINE)
+        value, unit = found.groups()  # type: ignore[union-attr]
         return float(value) * _UNITS[unit]
 
     if re.search(r"Non-2xx or 3xx responses", out):
@@ -537,15 +538,11 @@ for _ in range(warm):
 print(json.dumps({{"first": first, "warm_ms": statistics.median(times)}}))
 """
 
-NODE_DRIVER = """
-import { createRequire } from "node:module";
-const [bundle, event, warm] = [
-  `${process.cwd()}/${process.argv[1]}`, JSON.parse(process.argv[2]), Number(process.argv[3]),
-];
-// As Lambda's runtime loads the bundle: require() for CommonJS, import() for an ES module.
-const { handler } = bundle.endsWith(".cjs")
-  ? createRequire(import.meta.url)(bundle)
-  : await import(bundle);
+NODE_DRIVER = (
+    LOAD_HANDLER
+    + """
+const [event, warm] = [JSON.parse(process.argv[2]), Number(process.argv[3])];
+const handler = await loadHandler(process.argv[1]);
 const context = {
   awsRequestId: "bench",
   functionName: "bench",
@@ -563,6 +560,7 @@ times.sort((a, b) => a - b);
 console.log(JSON.stringify({ first, warm_ms: times[Math.floor(times.length / 2)] }));
 process.exit(0);
 """
+)
 
 
 class RuntimeApi(ThreadingHTTPServer):

@@ -15,6 +15,18 @@ from pathlib import Path
 
 MINIMUM_MAJOR = 26
 
+# JavaScript that loads a Lambda function's handler as Lambda's Node runtime does: from
+# the function package's root (the working directory), require() for a CommonJS bundle,
+# import() for an ES module. Scripts that call handlers start with it.
+LOAD_HANDLER = """
+import { createRequire } from "node:module";
+async function loadHandler(bundle) {
+  const path = `${process.cwd()}/${bundle}`;
+  const loaded = path.endsWith(".cjs") ? createRequire(import.meta.url)(path) : await import(path);
+  return loaded.handler;
+}
+"""
+
 
 @functools.cache
 def node_bin_dir() -> str | None:

@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 from commands import commit_rendered, run
-from nodes import node_env
+from nodes import LOAD_HANDLER, node_env
 from rendering import render_project
 
 pytestmark = [pytest.mark.toolchain, pytest.mark.node]
@@ -68,23 +68,21 @@ ARCHITECTURE_TESTS = {
 # The service's own settings: a value in the caller's environment must not leak in.
 SERVICE_ENV = ("PORT", "LOG_LEVEL", "DATABASE_URL", "REDIS_URL", "REQUEST_TIMEOUT")
 
-# As Lambda's Node runtime does: load the handler from the function package's root (a
-# CommonJS bundle with require(), an ES module with import()), and call it with each event.
-# The connections it opens outlive the events, so it exits.
-INVOKE = """
+# Calls the handler with each event, as Lambda's Node runtime does. The connections it
+# opens outlive the events, so it exits.
+INVOKE = (
+    LOAD_HANDLER
+    + """
 import { writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 const [bundle, events, answers] = process.argv.slice(1);
-const path = `${process.cwd()}/${bundle}`;
-const { handler } = path.endsWith(".cjs")
-  ? createRequire(import.meta.url)(path)
-  : await import(path);
+const handler = await loadHandler(bundle);
 const context = { awsRequestId: "test", getRemainingTimeInMillis: () => 10000 };
 const answered = [];
 for (const event of JSON.parse(events)) answered.push(await handler(event, context));
 writeFileSync(answers, JSON.stringify(answered));
 process.exit(0);
 """
+)
 
 
 def get_event(sample: dict[str, Any], path: str) -> dict[str, Any]:
