@@ -29,6 +29,7 @@ DIRECT = {
     "github.com/pressly/goose/v3": "v3.29.0",
     "github.com/prometheus/client_golang": "v1.25.0",
     "github.com/redis/go-redis/v9": "v9.23.0",
+    "github.com/rs/zerolog": "v1.35.1",
     "go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp": "v0.72.0",
     "go.opentelemetry.io/otel": "v1.47.0",
     "go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp": "v1.47.0",

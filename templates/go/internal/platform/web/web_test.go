@@ -157,14 +157,14 @@ func TestDecodeTooLarge(t *testing.T) {
 	}
 }
 
-func TestLogRequest(t *testing.T) {
+func TestAccessLog(t *testing.T) {
 	t.Parallel()
 	var logs bytes.Buffer
 	level := new(slog.LevelVar)
-	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: level}))
+	access := NewAccessLog(&logs, level)
 	ctx := WithRequestID(t.Context(), "req-1")
 
-	LogRequest(ctx, logger, http.MethodPost, "/v1/items", http.StatusCreated, 1500*time.Microsecond)
+	access.Log(ctx, http.MethodPost, "/v1/items", http.StatusCreated, 1500*time.Microsecond)
 	var line map[string]any
 	if err := json.Unmarshal(logs.Bytes(), &line); err != nil {
 		t.Fatalf("access line %q is not JSON: %v", logs.String(), err)
@@ -178,12 +178,55 @@ func TestLogRequest(t *testing.T) {
 			t.Errorf("%s = %v, want %v", key, line[key], value)
 		}
 	}
+	if _, err := time.Parse(time.RFC3339, fmt.Sprint(line["time"])); err != nil {
+		t.Errorf("time = %v, want RFC 3339: %v", line["time"], err)
+	}
 
 	logs.Reset()
 	level.Set(slog.LevelWarn)
-	LogRequest(ctx, logger, http.MethodGet, "/healthz", http.StatusOK, time.Millisecond)
+	access.Log(ctx, http.MethodGet, "/healthz", http.StatusOK, time.Millisecond)
 	if logs.Len() != 0 {
 		t.Errorf("LOG_LEVEL=warn wrote an access line: %s", logs.String())
+	}
+}
+
+// An access line reads like the service's other lines: the same leading
+// fields, in the same order.
+func TestAccessLogMatchesSlog(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	slog.New(slog.NewJSONHandler(&logs, nil)).Info("request")
+	NewAccessLog(&logs, slog.LevelInfo).Log(t.Context(), http.MethodGet, "/", http.StatusOK, 0)
+
+	lines := strings.Split(strings.TrimSuffix(logs.String(), "\n"), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("got %d lines, want 2: %q", len(lines), logs.String())
+	}
+	shape := regexp.MustCompile(`^\{"time":"[^"]+","level":"INFO","msg":"request"`)
+	for _, line := range lines {
+		if !shape.MatchString(line) {
+			t.Errorf("line %s does not start like %s", line, shape)
+		}
+	}
+}
+
+// A path is whatever the client sent, once decoded: the line stays one
+// valid JSON object whatever it holds.
+func TestAccessLogEscapesPath(t *testing.T) {
+	t.Parallel()
+	var logs bytes.Buffer
+	path := "/v1/items/\"quoted\"\n\x00\xff\u2028"
+	NewAccessLog(&logs, slog.LevelInfo).Log(t.Context(), http.MethodGet, path, http.StatusNotFound, 0)
+
+	if strings.Count(logs.String(), "\n") != 1 {
+		t.Fatalf("access line is not one line: %q", logs.String())
+	}
+	var line struct{ Path string }
+	if err := json.Unmarshal(logs.Bytes(), &line); err != nil {
+		t.Fatalf("access line %q is not JSON: %v", logs.String(), err)
+	}
+	if want := strings.ToValidUTF8(path, "\ufffd"); line.Path != want {
+		t.Errorf("path = %q, want %q", line.Path, want)
 	}
 }
 

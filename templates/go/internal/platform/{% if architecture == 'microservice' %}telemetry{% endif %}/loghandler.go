@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 
+	"github.com/rs/zerolog"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -37,4 +38,15 @@ func (h *LogHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 // WithGroup keeps the wrapper around the derived handler.
 func (h *LogHandler) WithGroup(name string) slog.Handler {
 	return &LogHandler{Handler: h.Handler.WithGroup(name)}
+}
+
+// TraceHook adds the trace_id and span_id of the request's span to its
+// access line (see web.AccessLog), as LogHandler does for the other lines.
+type TraceHook struct{}
+
+// Run adds the span's IDs, if the event's context has a span.
+func (TraceHook) Run(e *zerolog.Event, _ zerolog.Level, _ string) {
+	if sc := trace.SpanContextFromContext(e.GetCtx()); sc.IsValid() {
+		e.Str("trace_id", sc.TraceID().String()).Str("span_id", sc.SpanID().String())
+	}
 }
