@@ -134,7 +134,7 @@ GO_MUTATIONS = (
     Mutation(
         "access-line-status-always-200",
         "internal/server/middleware.go",
-        r"(web\.LogRequest\(ctx, logger, r\.Method, r\.URL\.Path, )rec\.status,",
+        r"(access\.Log\(ctx, r\.Method, r\.URL\.Path, )rec\.status,",
         r"\1http.StatusOK,",
         _access_line_of_404,
     ),
