@@ -194,9 +194,29 @@ def test_node_project(
         function.mkdir()
         run(["make", "build-ApiFunction", f"ARTIFACTS_DIR={function}"], project, env)
         packaged = sorted(str(path.relative_to(function)) for path in function.rglob("*"))
-        # Nest's is CommonJS (the Makefile says why), the others' an ES module.
-        bundle = "dist/lambda.cjs" if framework == "nestjs" else "dist/lambda.mjs"
-        assert packaged == ["api", "api/openapi.json", "dist", bundle], packaged
+        # Nest's bundle is CommonJS (the Makefile says why), the others' an ES module.
+        bundle = "dist/service.cjs" if framework == "nestjs" else "dist/service.mjs"
+        cache = "dist/compile-cache"
+        assert [path for path in packaged if not path.startswith(f"{cache}/")] == [
+            "api",
+            "api/openapi.json",
+            "dist",
+            cache,
+            "dist/lambda.mjs",
+            bundle,
+        ], packaged
+        # The cache is read where Lambda unpacks the function, not where it was built.
+        unpacked = tmp_path / "unpacked"
+        shutil.copytree(function, unpacked)
+        log = run(
+            ["node", "--input-type=module", "--eval", 'await import("./dist/lambda.mjs")'],
+            unpacked,
+            {**env, "NODE_DEBUG_NATIVE": "COMPILE_CACHE"},
+        )
+        assert any(
+            str(unpacked / bundle) in line and "was accepted" in line for line in log.splitlines()
+        ), log
+        bundle = "dist/lambda.mjs"
         run(["make", "migrate"], project, env)
         sample = json.loads((project / "events" / "apigw-http-event.json").read_text())
         events = [get_event(sample, "/healthz"), get_event(sample, "/openapi.json"), sample]
