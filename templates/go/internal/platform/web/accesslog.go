@@ -13,8 +13,8 @@ import (
 //
 // The line has the fields and format of the service's slog lines, but
 // zerolog encodes it: written for every request, it is the costliest thing
-// a cheap request does, and slog's JSONHandler takes several times
-// zerolog's time to encode it.
+// a cheap request does, and slog's JSONHandler takes about two and a half
+// times zerolog's CPU time to encode it.
 type AccessLog struct {
 	out   zerolog.Logger
 	level slog.Leveler
