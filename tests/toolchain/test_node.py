@@ -7,7 +7,8 @@ then `make lint build` (ESLint with typescript-eslint's type-checked rules, Pret
 against real PostgreSQL and Redis, where no test may skip and the integration tests must
 pass), and `make fmt`, which must leave the rendered tree unchanged. A serverless project's
 function package, as `sam build` makes it (`make build-ApiFunction`), must be one bundled
-file and the API document, and serve API Gateway events on its own, as on Lambda. Every
+file, its entry point and compile cache, and the API document, and serve API Gateway events
+on its own, as on Lambda. Every
 render shares npm's cache, so each package is downloaded once per machine.
 """
 
@@ -188,8 +189,9 @@ def test_node_project(
     assert expected <= passed, f"did not pass: {sorted(expected - passed)}"
 
     if architecture == "serverless":
-        # What `sam build` deploys: the bundle and the API document, no node_modules. It
-        # answers from the package alone, through Postgres and Redis where the project has them.
+        # What `sam build` deploys: the bundle, its entry point and compile cache, and the
+        # API document, no node_modules. It answers from the package alone, through Postgres
+        # and Redis where the project has them.
         function = tmp_path / "function"
         function.mkdir()
         run(["make", "build-ApiFunction", f"ARTIFACTS_DIR={function}"], project, env)
@@ -216,11 +218,10 @@ def test_node_project(
         assert any(
             str(unpacked / bundle) in line and "was accepted" in line for line in log.splitlines()
         ), log
-        bundle = "dist/lambda.mjs"
         run(["make", "migrate"], project, env)
         sample = json.loads((project / "events" / "apigw-http-event.json").read_text())
         events = [get_event(sample, "/healthz"), get_event(sample, "/openapi.json"), sample]
-        healthz, document, created = invoke_function(function, bundle, events, env)
+        healthz, document, created = invoke_function(function, "dist/lambda.mjs", events, env)
         assert (healthz["statusCode"], json.loads(healthz["body"])) == (200, {"status": "ok"})
         assert document["statusCode"] == 200
         assert document["body"] == (project / "api" / "openapi.json").read_text()
