@@ -8,8 +8,8 @@ against real PostgreSQL and Redis, where no test may skip and the integration te
 pass), and `make fmt`, which must leave the rendered tree unchanged. A serverless project's
 function package, as `sam build` makes it (`make build-ApiFunction`), must be one bundled
 file, its entry point and compile cache, and the API document, and serve API Gateway events
-on its own, as on Lambda. Every
-render shares npm's cache, so each package is downloaded once per machine.
+on its own, as on Lambda. Every render shares npm's cache, so each package is downloaded
+once per machine.
 """
 
 from __future__ import annotations
@@ -207,7 +207,8 @@ def test_node_project(
             "dist/lambda.mjs",
             bundle,
         ], packaged
-        # The cache is read where Lambda unpacks the function, not where it was built.
+        # Lambda runs the function where it unpacks it, not where it was built: the cache
+        # is read there, and the events below are answered there.
         unpacked = tmp_path / "unpacked"
         shutil.copytree(function, unpacked)
         log = run(
@@ -221,7 +222,7 @@ def test_node_project(
         run(["make", "migrate"], project, env)
         sample = json.loads((project / "events" / "apigw-http-event.json").read_text())
         events = [get_event(sample, "/healthz"), get_event(sample, "/openapi.json"), sample]
-        healthz, document, created = invoke_function(function, "dist/lambda.mjs", events, env)
+        healthz, document, created = invoke_function(unpacked, "dist/lambda.mjs", events, env)
         assert (healthz["statusCode"], json.loads(healthz["body"])) == (200, {"status": "ok"})
         assert document["statusCode"] == 200
         assert document["body"] == (project / "api" / "openapi.json").read_text()
