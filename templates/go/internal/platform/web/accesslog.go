@@ -31,8 +31,9 @@ func (a *AccessLog) Log(ctx context.Context, method, path string, status int, el
 	if a.level.Level() > slog.LevelInfo {
 		return
 	}
+	var now [len(time.RFC3339Nano)]byte
 	a.out.Log().Ctx(ctx).
-		Str("time", time.Now().Format(time.RFC3339Nano)).
+		Bytes("time", time.Now().AppendFormat(now[:0], time.RFC3339Nano)).
 		Str("level", slog.LevelInfo.String()).
 		Str("msg", "request").
 		Str("request_id", RequestID(ctx)).
