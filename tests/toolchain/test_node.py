@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
@@ -189,36 +190,21 @@ def test_node_project(
     assert expected <= passed, f"did not pass: {sorted(expected - passed)}"
 
     if architecture == "serverless":
-        # What `sam build` deploys: the bundle, its entry point and compile cache, and the
-        # API document, no node_modules. It answers from the package alone, through Postgres
-        # and Redis where the project has them.
+        # What `sam build` deploys: the bundle, its entry point and code cache, and the API
+        # document, no node_modules. It answers from the package alone, through Postgres and
+        # Redis where the project has them.
         function = tmp_path / "function"
         function.mkdir()
         run(["make", "build-ApiFunction", f"ARTIFACTS_DIR={function}"], project, env)
-        packaged = sorted(str(path.relative_to(function)) for path in function.rglob("*"))
-        # Nest's bundle is CommonJS (the Makefile says why), the others' an ES module.
-        bundle = "dist/service.cjs" if framework == "nestjs" else "dist/service.mjs"
-        cache = "dist/compile-cache"
-        assert [path for path in packaged if not path.startswith(f"{cache}/")] == [
-            "api",
-            "api/openapi.json",
-            "dist",
-            cache,
-            "dist/lambda.mjs",
-            bundle,
-        ], packaged
         # Lambda runs the function where it unpacks it, not where it was built: the cache
         # is read there, and the events below are answered there.
         unpacked = tmp_path / "unpacked"
         shutil.copytree(function, unpacked)
-        log = run(
-            ["node", "--input-type=module", "--eval", 'await import("./dist/lambda.mjs")'],
-            unpacked,
-            {**env, "NODE_DEBUG_NATIVE": "COMPILE_CACHE"},
-        )
-        assert any(
-            str(unpacked / bundle) in line and "was accepted" in line for line in log.splitlines()
-        ), log
+        load = ["node", "--input-type=module", "--eval", 'await import("./dist/lambda.mjs")']
+        if framework == "nestjs":
+            assert_nest_code_cache(function, unpacked, load, env)
+        else:
+            assert_compile_cache(function, unpacked, load, env)
         run(["make", "migrate"], project, env)
         sample = json.loads((project / "events" / "apigw-http-event.json").read_text())
         events = [get_event(sample, "/healthz"), get_event(sample, "/openapi.json"), sample]
@@ -232,3 +218,42 @@ def test_node_project(
     run(["make", "fmt"], project, env)
     status = run(["git", "status", "--porcelain"], project, env)
     assert status == "", f"make fmt, make test or make build changed the rendered tree:\n{status}"
+
+
+def assert_nest_code_cache(
+    function: Path, unpacked: Path, load: list[str], env: dict[str, str]
+) -> None:
+    """Nest's CommonJS bundle runs with the V8 code cache the build wrote once it had
+    answered an event; the unpacked copy accepts it, and says so when it cannot."""
+    packaged = sorted(str(path.relative_to(function)) for path in function.rglob("*"))
+    caches = [path for path in packaged if re.fullmatch(r"dist/service\.[0-9a-f]+\.cache", path)]
+    assert len(caches) == 1, packaged
+    assert packaged == sorted(
+        ["api", "api/openapi.json", "dist", "dist/lambda.mjs", "dist/service.cjs", *caches]
+    ), packaged
+    rejected = "code cache rejected"
+    assert rejected not in run(load, unpacked, env)
+    broken = unpacked.parent / "broken-cache"
+    shutil.copytree(unpacked, broken)
+    (broken / caches[0]).write_bytes(b"not a code cache")
+    assert rejected in run(load, broken, env)
+
+
+def assert_compile_cache(
+    function: Path, unpacked: Path, load: list[str], env: dict[str, str]
+) -> None:
+    """The ES module bundle loads through Node's compile cache, which the unpacked copy
+    accepts."""
+    packaged = sorted(str(path.relative_to(function)) for path in function.rglob("*"))
+    cache = "dist/compile-cache"
+    assert [path for path in packaged if not path.startswith(f"{cache}/")] == [
+        "api",
+        "api/openapi.json",
+        "dist",
+        cache,
+        "dist/lambda.mjs",
+        "dist/service.mjs",
+    ], packaged
+    log = run(load, unpacked, {**env, "NODE_DEBUG_NATIVE": "COMPILE_CACHE"})
+    bundle = unpacked / "dist" / "service.mjs"
+    assert any(str(bundle) in line and "was accepted" in line for line in log.splitlines()), log
