@@ -7,7 +7,7 @@ then `make lint build` (ESLint with typescript-eslint's type-checked rules, Pret
 against real PostgreSQL and Redis, where no test may skip and the integration tests must
 pass), and `make fmt`, which must leave the rendered tree unchanged. A serverless project's
 function package, as `sam build` makes it (`make build-ApiFunction`), must be one bundled
-file, its entry point and compile cache, and the API document, and serve API Gateway events
+file, its entry point and code cache, and the API document, and serve API Gateway events
 on its own, as on Lambda. Every render shares npm's cache, so each package is downloaded
 once per machine.
 """
@@ -201,10 +201,7 @@ def test_node_project(
         unpacked = tmp_path / "unpacked"
         shutil.copytree(function, unpacked)
         load = ["node", "--input-type=module", "--eval", 'await import("./dist/lambda.mjs")']
-        if framework == "nestjs":
-            assert_nest_code_cache(function, unpacked, load, env)
-        else:
-            assert_compile_cache(function, unpacked, load, env)
+        assert_code_cache(function, unpacked, load, env)
         run(["make", "migrate"], project, env)
         sample = json.loads((project / "events" / "apigw-http-event.json").read_text())
         events = [get_event(sample, "/healthz"), get_event(sample, "/openapi.json"), sample]
@@ -220,11 +217,9 @@ def test_node_project(
     assert status == "", f"make fmt, make test or make build changed the rendered tree:\n{status}"
 
 
-def assert_nest_code_cache(
-    function: Path, unpacked: Path, load: list[str], env: dict[str, str]
-) -> None:
-    """Nest's CommonJS bundle runs with the V8 code cache the build wrote once it had
-    answered an event; the unpacked copy accepts it, and says so when it cannot."""
+def assert_code_cache(function: Path, unpacked: Path, load: list[str], env: dict[str, str]) -> None:
+    """The bundle runs with the V8 code cache the build wrote once it had answered an
+    event: the unpacked copy accepts it, and says so when it cannot."""
     packaged = sorted(str(path.relative_to(function)) for path in function.rglob("*"))
     caches = [path for path in packaged if re.fullmatch(r"dist/service\.[0-9a-f]+\.cache", path)]
     assert len(caches) == 1, packaged
@@ -237,23 +232,3 @@ def assert_nest_code_cache(
     shutil.copytree(unpacked, broken)
     (broken / caches[0]).write_bytes(b"not a code cache")
     assert rejected in run(load, broken, env)
-
-
-def assert_compile_cache(
-    function: Path, unpacked: Path, load: list[str], env: dict[str, str]
-) -> None:
-    """The ES module bundle loads through Node's compile cache, which the unpacked copy
-    accepts."""
-    packaged = sorted(str(path.relative_to(function)) for path in function.rglob("*"))
-    cache = "dist/compile-cache"
-    assert [path for path in packaged if not path.startswith(f"{cache}/")] == [
-        "api",
-        "api/openapi.json",
-        "dist",
-        cache,
-        "dist/lambda.mjs",
-        "dist/service.mjs",
-    ], packaged
-    log = run(load, unpacked, {**env, "NODE_DEBUG_NATIVE": "COMPILE_CACHE"})
-    bundle = unpacked / "dist" / "service.mjs"
-    assert any(str(bundle) in line and "was accepted" in line for line in log.splitlines()), log
