@@ -119,7 +119,7 @@ GO_MUTATIONS = (
     ),
     Mutation(
         "unknown-route-plain-text",
-        "internal/server/middleware.go",
+        "internal/server/notfound.go",
         r"^\s*w = &errorRewriter\{ResponseWriter: w, r: r\}\n",
         "",
         _on_service(checks.check_unknown_route),
