@@ -441,7 +441,10 @@ def check_request_id_invalid_replaced(svc: Service) -> None:
 
 def check_log_lines(svc: Service) -> None:
     """Every stdout line so far is one JSON object with time (RFC 3339), level and msg."""
-    lines = svc.snapshot()
+    # Go and Node services write their lines in batches, at least every 100 ms.
+    deadline = time.monotonic() + 2
+    while not (lines := svc.snapshot()) and time.monotonic() < deadline:
+        time.sleep(0.02)
     if not lines:
         raise AssertionError("the service wrote nothing on stdout (expected JSON log lines)")
     for line in lines:
