@@ -182,15 +182,15 @@ PYTHON_MUTATIONS = (
     Mutation(
         "request-id-not-echoed",
         f"{PY}/server/middleware.py",
-        r'message\["headers"\] = \[\*message\.get\("headers", \(\)\), header\]$',
+        r'message\["headers"\] = \[\*message\.get\("headers", \(\)\), id_header\]$',
         "pass",
         _on_service(checks.check_request_id_echoed),
     ),
     Mutation(
         "invalid-request-id-kept",
         f"{PY}/server/middleware.py",
-        r"request_id = sent if _VALID_REQUEST_ID\.fullmatch\(sent\) else web\.new_id\(\)",
-        "request_id = sent or web.new_id()",
+        r"request_id = sent_id if _VALID_REQUEST_ID\.fullmatch\(sent_id\) else web\.new_id\(\)",
+        "request_id = sent_id or web.new_id()",
         _on_service(checks.check_request_id_invalid_replaced),
     ),
     Mutation(
