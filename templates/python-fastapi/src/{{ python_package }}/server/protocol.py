@@ -18,9 +18,9 @@ class HeadTimeoutProtocol(H11Protocol):
     read_header_timeout: ClassVar[float] = 5.0
     # When the head now awaited began to arrive; None while a request is being served.
     _head_since: float | None = None
-    # At most one timer per connection, checking the head awaited when it fires. A timer
-    # per request (armed at its first byte, cancelled at its end) cost a /healthz request
-    # more than its access line.
+    # At most one timer per connection, checking the head awaited when it fires: a timer
+    # per request, armed at its first byte and cancelled once its head was in, cost every
+    # request a timer handle pushed onto the event loop's heap and popped off again.
     _head_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
