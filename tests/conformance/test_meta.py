@@ -342,15 +342,28 @@ NODE_MUTATIONS = (
     ),
 )
 
-# Express has its own HTTP layer: the behaviours it implements itself, broken there.
-EXPRESS_MUTATIONS = (
+# Express and NestJS share the middleware that gives each request its id and
+# access line: src/http/requests.ts.
+EXPRESS_REQUEST_MUTATIONS = (
     Mutation(
         "request-id-not-echoed",
-        "src/http/app.ts",
+        "src/http/requests.ts",
         r'res\.setHeader\("x-request-id", id\);',
         'res.setHeader("x-request-id-unused", id);',
         _on_service(checks.check_request_id_echoed),
     ),
+    Mutation(
+        "access-line-status-always-200",
+        "src/http/requests.ts",
+        r"status: res\.statusCode,\n(\s+)duration_ms",
+        r"status: res.statusCode > 0 ? 200 : 0,\n\1duration_ms",
+        _access_line_of_404,
+    ),
+)
+
+# Express has its own HTTP layer: the behaviours it implements itself, broken there.
+EXPRESS_MUTATIONS = (
+    *EXPRESS_REQUEST_MUTATIONS,
     Mutation(
         "unknown-route-plain-text",
         "src/http/app.ts",
@@ -373,13 +386,6 @@ EXPRESS_MUTATIONS = (
         _on_service(checks.check_body_too_large),
     ),
     Mutation(
-        "access-line-status-always-200",
-        "src/http/app.ts",
-        r"status: res\.statusCode,\n    duration_ms",
-        "status: res.statusCode > 0 ? 200 : 0,\n    duration_ms",
-        _access_line_of_404,
-    ),
-    Mutation(
         "timeout-not-answered",
         "src/http/app.ts",
         r"if \(!res\.headersSent\) \{\n(\s+)sendError\(res, timedOut\(\)\);",
@@ -392,13 +398,7 @@ EXPRESS_MUTATIONS = (
 # NestJS runs on Express, behind its own routing, interceptors and exception
 # filter: the behaviours those implement, broken there.
 NESTJS_MUTATIONS = (
-    Mutation(
-        "request-id-not-echoed",
-        "src/http/app.ts",
-        r'res\.setHeader\("x-request-id", id\);',
-        'res.setHeader("x-request-id-unused", id);',
-        _on_service(checks.check_request_id_echoed),
-    ),
+    *EXPRESS_REQUEST_MUTATIONS,
     Mutation(
         "unknown-route-nest-default-body",
         "src/http/app.ts",
@@ -419,13 +419,6 @@ NESTJS_MUTATIONS = (
         r"^export const MAX_BODY_BYTES = 1024 \* 1024;$",
         "export const MAX_BODY_BYTES = 4 * 1024 * 1024;",
         _on_service(checks.check_body_too_large),
-    ),
-    Mutation(
-        "access-line-status-always-200",
-        "src/http/app.ts",
-        r"status: res\.statusCode,\n    duration_ms",
-        "status: res.statusCode > 0 ? 200 : 0,\n    duration_ms",
-        _access_line_of_404,
     ),
     Mutation(
         "nest-logs-plain-text",
