@@ -5,7 +5,7 @@ import { pino, type DestinationStream, type Logger } from "pino";
 export type { Logger } from "pino";
 
 // A served process writes its lines in batches: a write per line would cost a
-// system call (or a trip through libuv's thread pool) for every request.
+// system call for every request.
 const BATCH_BYTES = 4096;
 const FLUSH_INTERVAL_MS = 100;
 
@@ -28,16 +28,26 @@ export function createLogger(
 }
 
 /** stdout for a long-running process: written when 4 KiB of lines are waiting,
- * at least every 100 ms, and on exit (pino flushes its own destinations on
- * every exit short of SIGKILL or a fatal V8 error). Lambda's handler logs
- * without one: a frozen execution environment would hold its lines. */
+ * at least every 100 ms, and on every exit short of SIGKILL or a fatal V8
+ * error. Lambda's handler logs without one: a frozen execution environment
+ * would hold its lines.
+ *
+ * Each batch is written synchronously, as pino's default destination writes
+ * each line: handing the batches to libuv's thread pool (`sync: false`), whose
+ * threads wake on the cores that serve requests, cost the Fastify monolith's
+ * /healthz 63 µs of CPU per request against 45. */
 export function batchedStdout(): DestinationStream {
-  return pino.destination({
+  const stdout = pino.destination({
     dest: 1,
     minLength: BATCH_BYTES,
     periodicFlush: FLUSH_INTERVAL_MS,
-    sync: false,
+    sync: true,
   });
+  // pino writes out on exit only the destinations it writes asynchronously.
+  process.on("exit", () => {
+    stdout.flushSync();
+  });
+  return stdout;
 }
 
 // Formatting the date was about a third of the time pino took to log an access
