@@ -222,6 +222,7 @@ mod tests {
     };
 
     use serde_json::{Value, json};
+    use time::{OffsetDateTime, format_description::well_known::Rfc3339};
     use tracing_subscriber::{fmt::MakeWriter, layer::SubscriberExt};
 
     use super::super::json_layer;
@@ -283,12 +284,13 @@ mod tests {
             });
         });
         let line = &lines[0];
+        let time = line["time"].as_str().expect("a time");
+        let logged_at = OffsetDateTime::parse(time, &Rfc3339).expect("an RFC 3339 time");
         assert!(
-            line["time"]
-                .as_str()
-                .is_some_and(|time| time.ends_with('Z')),
-            "{line}"
+            (OffsetDateTime::now_utc() - logged_at).abs() < time::Duration::seconds(5),
+            "{time}"
         );
+        assert_eq!(time.len(), "2026-01-31T23:59:59.123456Z".len(), "{time}");
         assert_eq!(line["level"], "WARN");
         assert_eq!(line["msg"], "late");
         assert_eq!(line["status"], 504);
