@@ -359,6 +359,14 @@ EXPRESS_REQUEST_MUTATIONS = (
         r"status: res.statusCode > 0 ? 200 : 0,\n\1duration_ms",
         _access_line_of_404,
     ),
+    Mutation(
+        "timeout-not-answered",
+        "src/http/requests.ts",
+        r"if \(!res\.headersSent\) \{\n(\s+)sendError\(res, timedOut\(\)\);",
+        r"if (res.headersSent && !res.headersSent) {\n\1sendError(res, timedOut());",
+        _timeout_is_504,
+        with_dependencies=True,
+    ),
 )
 
 # Express has its own HTTP layer: the behaviours it implements itself, broken there.
@@ -385,18 +393,10 @@ EXPRESS_MUTATIONS = (
         "export const MAX_BODY_BYTES = 4 * 1024 * 1024;",
         _on_service(checks.check_body_too_large),
     ),
-    Mutation(
-        "timeout-not-answered",
-        "src/http/app.ts",
-        r"if \(!res\.headersSent\) \{\n(\s+)sendError\(res, timedOut\(\)\);",
-        r"if (res.headersSent && !res.headersSent) {\n\1sendError(res, timedOut());",
-        _timeout_is_504,
-        with_dependencies=True,
-    ),
 )
 
-# NestJS runs on Express, behind its own routing, interceptors and exception
-# filter: the behaviours those implement, broken there.
+# NestJS runs on Express, behind its own routing and exception filter: the
+# behaviours those implement, broken there.
 NESTJS_MUTATIONS = (
     *EXPRESS_REQUEST_MUTATIONS,
     Mutation(
@@ -426,14 +426,6 @@ NESTJS_MUTATIONS = (
         r"^  app\.useLogger\(app\.get\(Logger\)\);$",
         "  void app.get(Logger);",
         _on_service(checks.check_log_lines),
-    ),
-    Mutation(
-        "timeout-not-answered",
-        "src/http/app.ts",
-        r"timeout\(\{ first: this\.ms,",
-        "timeout({ first: this.ms * 1000,",
-        _timeout_is_504,
-        with_dependencies=True,
     ),
 )
 

@@ -50,16 +50,18 @@ export function batchedStdout(): DestinationStream {
   return stdout;
 }
 
-// Formatting the date was about a third of the time pino took to log an access
-// line; the lines of one millisecond share it.
-let stampedAt = Number.NaN;
+// Date#toISOString costs two thirds as much as the rest of an access line: the
+// lines of one second share the date and time, and each adds its milliseconds.
+let second = Number.NaN;
 let stamp = "";
 
 function isoTime(): string {
   const now = Date.now();
-  if (now !== stampedAt) {
-    stampedAt = now;
-    stamp = `,"time":"${new Date(now).toISOString()}"`;
+  const ms = now % 1000;
+  if (now - ms !== second) {
+    second = now - ms;
+    // Up to the seconds' dot: "2026-01-31T23:59:59."
+    stamp = `,"time":"${new Date(second).toISOString().slice(0, 20)}`;
   }
-  return stamp;
+  return `${stamp}${String(ms).padStart(3, "0")}Z"`;
 }
