@@ -174,27 +174,61 @@ uvicorn.run(
 )
 """
 
+# The services' server settings (src/http/, default REQUEST_TIMEOUT): the head-read,
+# request, socket and keep-alive timeouts, and the period Node enforces them on.
+NODE_SERVER = """const server = {
+  headersTimeout: 5000,
+  requestTimeout: 10_000,
+  keepAliveTimeout: 60_000,
+  connectionsCheckingInterval: 1000,
+};
+"""
+
+NODE_LISTEN = """const listening = createServer(server, handler);
+listening.setTimeout(server.requestTimeout);
+listening.listen(Number(process.env.PORT), "127.0.0.1");
+"""
+
 NODE_BARE = {
     "fastify": """import Fastify from "fastify";
 
-const app = Fastify();
+"""
+    + NODE_SERVER
+    + """
+const app = Fastify({
+  requestTimeout: server.requestTimeout,
+  connectionTimeout: server.requestTimeout,
+  keepAliveTimeout: server.keepAliveTimeout,
+  http: {
+    headersTimeout: server.headersTimeout,
+    connectionsCheckingInterval: server.connectionsCheckingInterval,
+  },
+});
 app.get("/healthz", async () => ({ status: "ok" }));
 await app.listen({ host: "127.0.0.1", port: Number(process.env.PORT) });
 """,
-    "express": """import express from "express";
+    "express": """import { createServer } from "node:http";
+import express from "express";
 
-const app = express();
-app.get("/healthz", (_req, res) => {
+"""
+    + NODE_SERVER
+    + """
+const handler = express();
+handler.get("/healthz", (_req, res) => {
   res.json({ status: "ok" });
 });
-app.listen(Number(process.env.PORT), "127.0.0.1");
-""",
+"""
+    + NODE_LISTEN,
     # Plain JavaScript cannot use decorator syntax: Nest's decorators are applied as
     # the functions they are.
-    "nestjs": """import "reflect-metadata";
+    "nestjs": """import { createServer } from "node:http";
+import "reflect-metadata";
 import { Controller, Get, Module } from "@nestjs/common";
 import { NestFactory } from "@nestjs/core";
 
+"""
+    + NODE_SERVER
+    + """
 class Health {
   healthz() {
     return { status: "ok" };
@@ -207,8 +241,10 @@ class AppModule {}
 Module({ controllers: [Health] })(AppModule);
 
 const app = await NestFactory.create(AppModule, { logger: false });
-await app.listen(Number(process.env.PORT), "127.0.0.1");
-""",
+await app.init();
+const handler = app.getHttpAdapter().getInstance();
+"""
+    + NODE_LISTEN,
 }
 
 RUST_BARE = {
@@ -243,7 +279,9 @@ async fn main() {
     }
 }
 """,
-    "actix": """use actix_web::{App, HttpResponse, HttpServer, web};
+    "actix": """use std::time::Duration;
+
+use actix_web::{App, HttpResponse, HttpServer, web};
 
 #[actix_web::main]
 async fn main() -> std::io::Result<()> {
@@ -256,6 +294,9 @@ async fn main() -> std::io::Result<()> {
             }),
         )
     })
+    // The service's head-read and keep-alive timeouts.
+    .client_request_timeout(Duration::from_secs(5))
+    .keep_alive(Duration::from_mins(1))
     .bind(("127.0.0.1", port))?
     .run()
     .await
